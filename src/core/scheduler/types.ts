@@ -1,0 +1,84 @@
+/**
+ * The scheduler contract: events in, decisions out (vLLM's schedule()/update_from_output() split).
+ * Mechanism (gateway dispatcher, cluster simulator) feeds events and executes decisions; it never
+ * decides. Everything here is plain data so decision logs can be compared byte for byte.
+ */
+import type { InstanceId, RequestId, TenantId } from '../ids.js';
+
+/** Fairway priority class: an integer, larger is more urgent, 0 is the default. */
+export type PriorityClass = number;
+
+export interface SchedRequest {
+  readonly id: RequestId;
+  readonly tenant: TenantId;
+  readonly priority: PriorityClass;
+  readonly model: string;
+  /** Prompt length in tokens (exact when known, else an estimate). */
+  readonly promptTokens: number;
+  /** Output budget in tokens (`max_tokens`, or the model's remaining context). */
+  readonly maxTokens: number;
+  /** False for requests that cannot be continued exactly (n > 1, best_of, tools, ...). */
+  readonly preemptible: boolean;
+  /** Optional session / prefix key for affinity placement. */
+  readonly affinityKey?: string;
+}
+
+/** What the mechanism knows about an instance; `metrics` may be stale (see `metricsAtMs`). */
+export interface InstanceSnapshot {
+  readonly instance: InstanceId;
+  readonly running: number;
+  readonly waiting: number;
+  /** KV-cache usage fraction in [0, 1]. */
+  readonly kvUsage: number;
+  /** Time the metrics were scraped, on the scheduler's clock. */
+  readonly metricsAtMs: number;
+}
+
+export type SchedEvent =
+  | { readonly type: 'arrive'; readonly request: SchedRequest }
+  /** The mechanism started (or resumed) the request upstream. */
+  | { readonly type: 'dispatched'; readonly id: RequestId; readonly instance: InstanceId }
+  | { readonly type: 'firstToken'; readonly id: RequestId }
+  /** `n` more output tokens were generated (for the client; recomputed tokens are not reported here). */
+  | { readonly type: 'tokens'; readonly id: RequestId; readonly n: number }
+  | { readonly type: 'finished'; readonly id: RequestId }
+  /** The client went away; the request must never dispatch again. */
+  | { readonly type: 'cancelled'; readonly id: RequestId }
+  /** The request failed upstream and will not be retried. */
+  | { readonly type: 'failed'; readonly id: RequestId }
+  /** A preempt or migrate decision has been carried out: the upstream stream is closed. */
+  | { readonly type: 'stopped'; readonly id: RequestId; readonly generatedTokens: number }
+  | { readonly type: 'instanceUp'; readonly instance: InstanceId; readonly kvCapacityTokens: number }
+  | { readonly type: 'instanceDown'; readonly instance: InstanceId }
+  | { readonly type: 'instanceSnapshot'; readonly snapshot: InstanceSnapshot }
+  | { readonly type: 'drain'; readonly instance: InstanceId; readonly draining: boolean };
+
+export type RejectCode = 'queue_full' | 'tenant_queue_full' | 'no_instance' | 'too_large';
+
+export type PreemptReason = 'fairness' | 'priority' | 'load' | 'drain' | 'failure';
+
+export type SchedDecision =
+  | {
+      readonly type: 'dispatch';
+      readonly id: RequestId;
+      readonly instance: InstanceId;
+      /** vLLM `priority` to forward (lower is earlier), derived from the fairness order. */
+      readonly vllmPriority: number;
+      /** True when this resumes a preempted or migrated request as a continuation. */
+      readonly resume: boolean;
+    }
+  | { readonly type: 'preempt'; readonly id: RequestId; readonly reason: PreemptReason }
+  | {
+      readonly type: 'migrate';
+      readonly id: RequestId;
+      readonly from: InstanceId;
+      readonly to: InstanceId;
+      readonly reason: PreemptReason;
+    }
+  | { readonly type: 'reject'; readonly id: RequestId; readonly code: RejectCode; readonly retryAfterMs: number };
+
+export interface Scheduler {
+  apply(event: SchedEvent): SchedDecision[];
+  /** Periodic work (aging, migration checks); call at least every `migrationIntervalMs`. */
+  tick(nowMs: number): SchedDecision[];
+}
