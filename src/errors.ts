@@ -80,6 +80,33 @@ export const ERROR_CATALOGUE = {
     message: 'Cannot read configuration file {path}: {detail}',
   },
   FW_ERR_CLI_USAGE: { status: 400, type: 'invalid_request_error', message: '{detail}' },
+  // --- semantic cache mechanism (src/cache) ---
+  FW_ERR_CACHE_OVERLOADED: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'The semantic cache is overloaded: {detail}',
+  },
+  FW_ERR_CACHE_WORKER_FAILED: {
+    status: 500,
+    type: 'server_error',
+    message: 'A semantic cache worker failed: {detail}',
+  },
+  FW_ERR_UNKNOWN_CATEGORY: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Unknown cache category `{category}` in x-fairway-category (known: {known})',
+  },
+  FW_ERR_EMBEDDER_FAILED: { status: 502, type: 'server_error', message: 'The embedder `{embedder}` failed: {detail}' },
+  FW_ERR_TRACE_UNREADABLE: {
+    status: 500,
+    type: 'server_error',
+    message: 'Cannot read trace file {path}: {detail}',
+  },
+  FW_ERR_TRACE_FORMAT: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'Trace {path} is not in a supported format: {detail}',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

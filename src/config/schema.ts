@@ -4,6 +4,9 @@
  * (scheduler, cache, tenants) are added here, never in a second schema.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_CACHE_POLICY, DEFAULT_CATEGORIES, DEFAULT_LOAD, GENERIC_CATEGORY } from '../core/cache/defaults.js';
+import { GUARD_NAMES } from '../core/cache/guards.js';
+import type { CategoryConfig } from '../core/cache/types.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const PositiveMs = (def: number, description: string) =>
@@ -105,11 +108,325 @@ export const SimSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const SchedInt = (def: number, minimum: number, maximum: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: def, description });
+
+/** Mirrors `SchedulerOptions` in src/core/scheduler/options.ts (tenant weights come from the tenants). */
+export const SchedulerSchema = Type.Object(
+  {
+    policy: Type.Union(
+      [
+        Type.Literal('rr'),
+        Type.Literal('least-loaded'),
+        Type.Literal('vtc'),
+        Type.Literal('llumnix'),
+        Type.Literal('fairway'),
+      ],
+      {
+        default: 'least-loaded',
+        description:
+          'rr / least-loaded: FCFS, no holding; vtc: weighted VTC order, gateway-held queue; llumnix: FCFS, freeness placement, migration; fairway: VTC, freeness, preemption, migration.',
+      },
+    ),
+    wIn: Type.Number({
+      minimum: 0,
+      maximum: 1000,
+      default: 1,
+      description: 'VTC price of a prompt token (charged once).',
+    }),
+    wOut: Type.Number({ minimum: 0, maximum: 1000, default: 2, description: 'VTC price of a generated token.' }),
+    maxQueued: SchedInt(1024, 1, 1_000_000, 'Requests held in the gateway queue; beyond it 429 queue_full.'),
+    maxQueuedPerTenant: SchedInt(256, 1, 1_000_000, 'Requests held per tenant; beyond it 429 tenant_queue_full.'),
+    maxWaitingPerInstance: SchedInt(
+      1,
+      0,
+      4096,
+      'Holding policies dispatch only while an instance waits on at most this many.',
+    ),
+    maxRunningPerInstance: SchedInt(
+      256,
+      1,
+      65_536,
+      'Holding policies run at most this many requests per instance (max_num_seqs).',
+    ),
+    kvHighWater: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.9,
+      description: 'Holding policies keep projected KV use at or under this fraction of capacity.',
+    }),
+    staleMetricsMs: SchedInt(
+      200,
+      1,
+      86_400_000,
+      'Older metrics count as saturated unless own accounting shows the instance idle.',
+    ),
+    preemptGapTokens: SchedInt(
+      4096,
+      0,
+      1_000_000_000,
+      'fairway: preempt for fairness only when the victim tenant leads by more than this (weighted tokens).',
+    ),
+    minRunQuantumMs: SchedInt(
+      500,
+      0,
+      86_400_000,
+      'A request runs at least this long before it may be preempted or load-migrated.',
+    ),
+    maxPreemptionsPerRequest: SchedInt(
+      3,
+      0,
+      1000,
+      'Preemptions plus load migrations per request (drain and failure are not capped).',
+    ),
+    migrationIntervalMs: SchedInt(50, 1, 86_400_000, 'llumnix / fairway: how often migrations are considered.'),
+    freenessLowSteps: Type.Number({
+      minimum: 0,
+      default: 48,
+      description: 'Freeness (decode steps per running request) below which an instance is a migration source.',
+    }),
+    freenessHighSteps: Type.Number({
+      minimum: 0,
+      default: 192,
+      description: 'Freeness above which an instance is a migration destination.',
+    }),
+    priorityAgingMs: SchedInt(
+      2000,
+      1,
+      86_400_000,
+      'Waiting this long raises a queued request one priority class (no starvation).',
+    ),
+    blockSizeTokens: SchedInt(
+      16,
+      1,
+      4096,
+      'vLLM KV block size: a same-instance resume recomputes only the last partial block.',
+    ),
+    forwardVllmPriority: Type.Boolean({
+      default: false,
+      description:
+        'Forward a non-zero vLLM priority from the fairness order (needs vLLM --scheduling-policy priority).',
+    }),
+    vllmPriorityQuantumTokens: SchedInt(1024, 1, 1_000_000_000, 'Counter lead per vLLM priority step within a class.'),
+    vllmPriorityClassStride: SchedInt(16, 1, 1_000_000, 'vLLM priority steps reserved per fairway priority class.'),
+    retryAfterMinMs: SchedInt(1000, 0, 86_400_000, 'Lower bound of the Retry-After estimate on 429.'),
+    retryAfterMaxMs: SchedInt(60_000, 0, 86_400_000, 'Upper bound of the Retry-After estimate on 429.'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Sha256Hex = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+export const TenantSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$', description: 'Tenant id.' }),
+    weight: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1_000_000,
+      default: 1,
+      description:
+        'Weighted fair share: a tenant of weight 3 gets three times the service of weight 1 when both are backlogged.',
+    }),
+    maxPriority: Type.Integer({
+      minimum: -1000,
+      maximum: 1000,
+      default: 0,
+      description:
+        'Highest priority class the tenant may ask for (larger is more urgent); requests above it are capped.',
+    }),
+    defaultPriority: Type.Integer({
+      minimum: -1000,
+      maximum: 1000,
+      default: 0,
+      description: 'Priority class of requests that ask for none.',
+    }),
+    apiKeySha256: Type.Array(Sha256Hex, {
+      default: [],
+      maxItems: 64,
+      description:
+        'SHA-256 (hex) of each API key of the tenant; keys are never stored in clear (`fairway keys hash KEY`).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const AuthSchema = Type.Object(
+  {
+    anonymous: Type.Union([Type.Literal('auto'), Type.Boolean()], {
+      default: 'auto',
+      description:
+        "Serve requests without a valid key as tenant 'anonymous'. 'auto': only when no tenant has an API key.",
+    }),
+    adminKeySha256: Type.Optional(
+      Type.Union([Sha256Hex, Type.Null()], {
+        description: 'SHA-256 (hex) of the admin key that guards /admin; env FAIRWAY_ADMIN_KEY (clear) also works.',
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+// --- semantic cache policy (src/core/cache); per-category defaults come from core/cache/defaults.ts ---
+const Unit = (def: number, description: string) => Type.Number({ minimum: 0, maximum: 1, default: def, description });
+
+const categorySchema = (d: CategoryConfig) =>
+  Type.Object(
+    {
+      description: Type.String({ maxLength: 500, default: d.description, description: 'What belongs here.' }),
+      priority: Type.Integer({
+        minimum: -1000,
+        maximum: 1000,
+        default: d.priority,
+        description: 'When rules of several categories match, the higher priority wins (ties: config order).',
+      }),
+      match: Type.Object(
+        {
+          regex: Type.Array(Type.String({ maxLength: 500 }), {
+            maxItems: 64,
+            default: [...d.match.regex],
+            description: 'Regexes (case-insensitive, compiled once) tested against the last user message.',
+          }),
+          keywords: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+            maxItems: 500,
+            default: [...d.match.keywords],
+            description: 'Whole words or phrases (case-insensitive) in the last user message.',
+          }),
+          models: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+            maxItems: 64,
+            default: [...d.match.models],
+            description: 'Case-insensitive substrings of the requested model name.',
+          }),
+        },
+        { additionalProperties: false, default: {}, description: 'Classification rules.' },
+      ),
+      exemplars: Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), {
+        maxItems: 256,
+        default: [...d.exemplars],
+        description: 'Sentences whose embedding centroid represents the category (centroid classification).',
+      }),
+      similarity: Unit(d.similarity, 'Minimum cosine similarity of a semantic hit at no load.'),
+      ttlSeconds: Type.Integer({
+        minimum: 0,
+        maximum: 365 * 86_400,
+        default: d.ttlSeconds,
+        description: 'Entry lifetime in seconds; 0 = never cache this category.',
+      }),
+      quota: Type.Object(
+        {
+          maxEntries: Type.Integer({
+            minimum: 1,
+            maximum: 10_000_000,
+            default: d.quota.maxEntries,
+            description: 'Most entries the category may hold (LRU eviction beyond).',
+          }),
+          maxBytes: Type.Integer({
+            minimum: 1024,
+            maximum: 64 * 1024 ** 3,
+            default: d.quota.maxBytes,
+            description: 'Most bytes of cached answers the category may hold.',
+          }),
+        },
+        { additionalProperties: false, default: {}, description: 'Per-category memory share.' },
+      ),
+      scope: Type.Union([Type.Literal('tenant'), Type.Literal('global')], {
+        default: d.scope,
+        description: "'tenant': entries serve only the tenant that stored them; 'global': public content only.",
+      }),
+      maxTemperature: Type.Number({
+        minimum: 0,
+        maximum: 2,
+        default: d.maxTemperature,
+        description: 'Requests with a higher temperature neither read nor write the cache.',
+      }),
+      adaptive: Type.Object(
+        {
+          enabled: Type.Boolean({ default: d.adaptive.enabled, description: 'Adapt threshold and TTL to load.' }),
+          thresholdDelta: Unit(d.adaptive.thresholdDelta, 'Largest lowering of `similarity` at full load.'),
+          minSimilarity: Unit(d.adaptive.minSimilarity, 'The adapted threshold never goes below this floor.'),
+          ttlFactor: Type.Number({
+            minimum: 1,
+            maximum: 10,
+            default: d.adaptive.ttlFactor,
+            description: 'Largest TTL multiplier at full load.',
+          }),
+        },
+        { additionalProperties: false, default: {}, description: 'Load-adaptive adjustment, bounded.' },
+      ),
+    },
+    { additionalProperties: false, default: {} },
+  );
+
+export const CacheSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve and store answers through the semantic cache.' }),
+    defaultCategory: Type.String({
+      minLength: 1,
+      default: DEFAULT_CACHE_POLICY.defaultCategory,
+      description: 'Category used when neither the header, the rules nor the centroids decide.',
+    }),
+    centroidMinSimilarity: Unit(
+      DEFAULT_CACHE_POLICY.centroidMinSimilarity,
+      'A centroid decides the category only at or above this similarity.',
+    ),
+    centroidMargin: Unit(
+      DEFAULT_CACHE_POLICY.centroidMargin,
+      'A centroid decides only when it beats the runner-up by at least this similarity.',
+    ),
+    admitFinishReasons: Type.Array(Type.Union([Type.Literal('stop'), Type.Literal('length')]), {
+      minItems: 1,
+      maxItems: 2,
+      default: [...DEFAULT_CACHE_POLICY.admitFinishReasons],
+      description: "Finish reasons of answers that may be stored; add 'length' to store truncated answers.",
+    }),
+    allowTools: Type.Boolean({ default: false, description: 'Store answers to requests that offer tools.' }),
+    defaultTemperature: Type.Number({
+      minimum: 0,
+      maximum: 2,
+      default: DEFAULT_CACHE_POLICY.defaultTemperature,
+      description: 'Temperature assumed when a request sets none (OpenAI default 1).',
+    }),
+    guards: Type.Array(Type.Union(GUARD_NAMES.map((g) => Type.Literal(g))), {
+      maxItems: GUARD_NAMES.length,
+      default: [...DEFAULT_CACHE_POLICY.guards],
+      description: 'Hard-negative guards that can veto a semantic hit.',
+    }),
+    load: Type.Object(
+      {
+        engageAt: Unit(DEFAULT_LOAD.engageAt, 'Smoothed load pressure at which adaptation engages.'),
+        releaseAt: Unit(DEFAULT_LOAD.releaseAt, 'Smoothed pressure at which it disengages (below engageAt).'),
+        fullAt: Unit(DEFAULT_LOAD.fullAt, 'Pressure at which the full thresholdDelta / ttlFactor apply.'),
+        riseHalfLifeMs: PositiveMs(DEFAULT_LOAD.riseHalfLifeMs, 'Half-life of the smoothed pressure while rising.'),
+        fallHalfLifeMs: PositiveMs(DEFAULT_LOAD.fallHalfLifeMs, 'Half-life of the smoothed pressure while falling.'),
+      },
+      { additionalProperties: false, default: {}, description: 'Load signal smoothing and hysteresis.' },
+    ),
+    categories: Type.Object(
+      Object.fromEntries(Object.entries(DEFAULT_CATEGORIES).map(([name, d]) => [name, categorySchema(d)])),
+      {
+        additionalProperties: categorySchema(GENERIC_CATEGORY),
+        propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,62}$' },
+        maxProperties: 64,
+        default: {},
+        description: 'Cache categories; defaults fill each named field, extra names get generic defaults.',
+      },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     server: ServerSchema,
     backends: BackendsSchema,
     sim: SimSchema,
+    cache: CacheSchema,
+    scheduler: SchedulerSchema,
+    tenants: Type.Array(TenantSchema, {
+      default: [],
+      maxItems: 10_000,
+      description: 'Tenants, their weights, priority ceilings and API keys.',
+    }),
+    auth: AuthSchema,
   },
   { additionalProperties: false, default: {} },
 );
@@ -119,5 +436,9 @@ export type ServerConfig = Static<typeof ServerSchema>;
 export type BackendsConfig = Static<typeof BackendsSchema>;
 export type InstanceConfig = Static<typeof InstanceSchema>;
 export type SimConfig = Static<typeof SimSchema>;
+export type CacheConfig = Static<typeof CacheSchema>;
+export type SchedulerConfig = Static<typeof SchedulerSchema>;
+export type TenantConfig = Static<typeof TenantSchema>;
+export type AuthConfig = Static<typeof AuthSchema>;
 
 export { Port };

@@ -48,7 +48,14 @@ export type SchedEvent =
   | { readonly type: 'failed'; readonly id: RequestId }
   /** A preempt or migrate decision has been carried out: the upstream stream is closed. */
   | { readonly type: 'stopped'; readonly id: RequestId; readonly generatedTokens: number }
+  /**
+   * The upstream stream of a running request failed (the instance may be dying): requeue it as a
+   * continuation that avoids that instance while another one is open. Harmless when an `instanceDown`
+   * already requeued it; acts as `stopped` for a request that was being stopped.
+   */
+  | { readonly type: 'interrupted'; readonly id: RequestId; readonly generatedTokens: number }
   | { readonly type: 'instanceUp'; readonly instance: InstanceId; readonly kvCapacityTokens: number }
+  /** Every request in flight there is requeued as a continuation (no `stopped` events are expected). */
   | { readonly type: 'instanceDown'; readonly instance: InstanceId }
   | { readonly type: 'instanceSnapshot'; readonly snapshot: InstanceSnapshot }
   | { readonly type: 'drain'; readonly instance: InstanceId; readonly draining: boolean };
@@ -67,7 +74,15 @@ export type SchedDecision =
       /** True when this resumes a preempted or migrated request as a continuation. */
       readonly resume: boolean;
     }
+  /**
+   * Abort the request upstream and report `stopped` with the tokens generated so far. The request goes
+   * back to the queue as a continuation and is dispatched again later with `resume: true`.
+   */
   | { readonly type: 'preempt'; readonly id: RequestId; readonly reason: PreemptReason }
+  /**
+   * Abort on `from` and report `stopped`; the scheduler answers that event with `dispatch` to `to`
+   * (`resume: true`), room on `to` having been reserved, or requeues it if `to` went away meanwhile.
+   */
   | {
       readonly type: 'migrate';
       readonly id: RequestId;
@@ -81,4 +96,53 @@ export interface Scheduler {
   apply(event: SchedEvent): SchedDecision[];
   /** Periodic work (aging, migration checks); call at least every `migrationIntervalMs`. */
   tick(nowMs: number): SchedDecision[];
+  /** Queues, counters, in-flight requests and instance views as plain data (admin API, tests). */
+  snapshot(): SchedulerSnapshot;
+}
+
+export type RequestPhaseName = 'queued' | 'running' | 'stopping';
+
+export interface SchedulerSnapshot {
+  readonly nowMs: number;
+  readonly policy: string;
+  readonly queued: ReadonlyArray<{
+    readonly id: RequestId;
+    readonly tenant: TenantId;
+    readonly priority: PriorityClass;
+    readonly effectiveClass: PriorityClass;
+    readonly waitedMs: number;
+    readonly continuation: boolean;
+    readonly generatedTokens: number;
+  }>;
+  readonly inFlight: ReadonlyArray<{
+    readonly id: RequestId;
+    readonly tenant: TenantId;
+    readonly instance: InstanceId;
+    readonly phase: RequestPhaseName;
+    readonly contextTokens: number;
+    readonly generatedTokens: number;
+    readonly preemptions: number;
+  }>;
+  readonly tenants: ReadonlyArray<{
+    readonly tenant: TenantId;
+    readonly weight: number;
+    /** VTC counter in weighted tokens. */
+    readonly counter: number;
+    readonly queued: number;
+    readonly inFlight: number;
+  }>;
+  readonly instances: ReadonlyArray<{
+    readonly id: InstanceId;
+    readonly up: boolean;
+    readonly draining: boolean;
+    readonly capacityTokens: number;
+    readonly fresh: boolean;
+    readonly inFlight: number;
+    readonly running: number;
+    readonly waiting: number;
+    readonly kvTokens: number;
+    readonly pendingTokens: number;
+    /** Llumnix freeness in decode steps (null when not accepting work). */
+    readonly freeness: number | null;
+  }>;
 }

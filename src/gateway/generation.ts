@@ -1,0 +1,156 @@
+/**
+ * Runs one generation through leases from the dispatcher: stream from the leased instance, feed token
+ * counts back to the scheduler, and when a lease is revoked (preempt, migrate) or the instance fails,
+ * resume as a continuation so the client sees one unbroken stream. Knows nothing about HTTP replies:
+ * output goes to a `GenerationSink`.
+ */
+import type { RequestId } from '../core/ids.js';
+import type { BackendClient, Usage } from '../core/ports.js';
+import type { SchedRequest } from '../core/scheduler/types.js';
+import { FairwayError, isFairwayError } from '../errors.js';
+import { continuationAttempt, firstAttempt } from './continuation.js';
+import type { Dispatcher, Lease } from './dispatcher.js';
+import type { ClientKind, FinishedGeneration } from './response-format.js';
+
+export interface GenerationSink {
+  /** Called once, before the first delta (stream headers go out here). */
+  start(promptTokenIds: readonly number[] | null): void;
+  /** Text and token ids for the client; a returned promise means the client is slow (backpressure). */
+  delta(text: string, tokenIds: readonly number[] | null): void | Promise<void>;
+}
+
+export interface GenerationJob {
+  readonly id: RequestId;
+  readonly kind: ClientKind;
+  /** The validated client body. */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly sched: SchedRequest;
+  /** Output budget used to size continuations. */
+  readonly maxTokens: number;
+}
+
+export interface GenerationDeps {
+  readonly dispatcher: Dispatcher;
+  client(instance: string): BackendClient | undefined;
+  /** Maps an upstream failure to the catalogue, and says whether another attempt may fix it. */
+  classify(error: unknown, instance: string): { error: FairwayError; retryable: boolean };
+  /** Called when an instance failed a request (counts as a failed health check). */
+  instanceFailed(instance: string): void;
+  /** Whether instances accept vLLM `priority` (served with `--scheduling-policy priority`). */
+  readonly forwardPriority: boolean;
+  /** Interruptions (failures) tolerated per request before giving up. */
+  readonly maxInterruptions: number;
+  readonly log: { warn(obj: object, msg: string): void };
+}
+
+interface Progress {
+  promptTokenIds: readonly number[] | null;
+  readonly generatedTokenIds: number[];
+  generatedText: string;
+  generatedTokens: number;
+  idsComplete: boolean;
+}
+
+/** Streams the generation into `sink`; resolves with the finished result or rejects with a FairwayError. */
+export async function runGeneration(
+  job: GenerationJob,
+  deps: GenerationDeps,
+  sink: GenerationSink,
+  clientSignal: AbortSignal,
+): Promise<FinishedGeneration> {
+  const { dispatcher } = deps;
+  const progress: Progress = {
+    promptTokenIds: null,
+    generatedTokenIds: [],
+    generatedText: '',
+    generatedTokens: 0,
+    idsComplete: true,
+  };
+  let started = false;
+  let interruptions = 0;
+  let promptTokens: number | null = null;
+  let lease: Lease = await dispatcher.submit(job.sched);
+
+  for (;;) {
+    const priority = deps.forwardPriority ? lease.vllmPriority : null;
+    let request;
+    if (!lease.resume) request = firstAttempt(job.kind, job.body, priority);
+    else {
+      const next = continuationAttempt(job.kind, job.body, progress, job.maxTokens, priority);
+      if (next === null) return finish('length', null, null);
+      if (!next.exact) deps.log.warn({ requestId: job.id }, 'backend returned no token ids: continuing by text');
+      request = next.request;
+    }
+    const client = deps.client(lease.instance);
+    if (client === undefined) throw new FairwayError('FW_ERR_INTERNAL', { requestId: job.id });
+    dispatcher.dispatched(job.id, lease.instance);
+    const signal = AbortSignal.any([clientSignal, lease.signal]);
+    let finishReason: string | null = null;
+    let stopReason: string | number | null = null;
+    let usage: Usage | null = null;
+    try {
+      for await (const d of client.generate(request, signal)) {
+        if (d.promptTokenIds !== null && !lease.resume && progress.promptTokenIds === null) {
+          progress.promptTokenIds = d.promptTokenIds;
+        }
+        const n = d.tokenIds !== null ? d.tokenIds.length : d.text === '' ? 0 : 1;
+        if (n > 0 || d.text !== '') {
+          if (!started) {
+            started = true;
+            sink.start(progress.promptTokenIds);
+            dispatcher.firstToken(job.id);
+          }
+          if (d.tokenIds !== null) progress.generatedTokenIds.push(...d.tokenIds);
+          else progress.idsComplete = false;
+          progress.generatedText += d.text;
+          progress.generatedTokens += n;
+          dispatcher.tokens(job.id, n);
+          const wait = sink.delta(d.text, d.tokenIds);
+          if (wait !== undefined) await wait;
+        }
+        if (d.finishReason !== null) {
+          finishReason = d.finishReason;
+          stopReason = d.stopReason;
+        }
+        if (d.usage !== null) usage = d.usage;
+      }
+      if (usage !== null && !lease.resume && promptTokens === null) promptTokens = usage.prompt_tokens;
+      if (finishReason === null) throw new FairwayError('FW_ERR_UPSTREAM_FAILED', { detail: 'stream ended early' });
+      return finish(finishReason, stopReason, usage);
+    } catch (error) {
+      if (clientSignal.aborted) {
+        dispatcher.cancelled(job.id);
+        throw error;
+      }
+      if (lease.signal.aborted) {
+        lease = await dispatcher.resume(job.id, progress.generatedTokens);
+        continue;
+      }
+      const { error: fwError, retryable } = isFairwayError(error)
+        ? { error, retryable: error.code === 'FW_ERR_UPSTREAM_FAILED' }
+        : deps.classify(error, lease.instance);
+      if (!retryable || !job.sched.preemptible || interruptions >= deps.maxInterruptions) {
+        dispatcher.failed(job.id);
+        throw fwError;
+      }
+      interruptions += 1;
+      deps.instanceFailed(lease.instance);
+      deps.log.warn({ requestId: job.id, instance: lease.instance, code: fwError.code }, 'upstream failed: resuming');
+      lease = await dispatcher.interrupted(job.id, progress.generatedTokens);
+    }
+  }
+
+  function finish(reason: string, stopReason: string | number | null, usage: Usage | null): FinishedGeneration {
+    dispatcher.finished(job.id);
+    const prompt = promptTokens ?? progress.promptTokenIds?.length ?? usage?.prompt_tokens ?? job.sched.promptTokens;
+    const completion = progress.generatedTokens;
+    return {
+      text: progress.generatedText,
+      tokenIds: progress.idsComplete ? progress.generatedTokenIds : null,
+      promptTokenIds: progress.promptTokenIds,
+      finishReason: reason,
+      stopReason,
+      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+    };
+  }
+}
