@@ -18,6 +18,7 @@ import type { FleetView } from './gateway/deps.js';
 import { Dispatcher } from './gateway/dispatcher.js';
 import { createTenantDirectory } from './gateway/tenancy.js';
 import { createGatewayMetrics } from './observability/metrics.js';
+import { createSchedulerMetrics } from './observability/scheduler-metrics.js';
 
 /** Assumed KV capacity when neither the config nor the instance says (tokens). */
 const DEFAULT_KV_CAPACITY_TOKENS = 65_536;
@@ -36,9 +37,7 @@ function createFleetView(pool: InstancePool, clients: ReadonlyMap<InstanceId, Ba
     models(): readonly ModelCard[] {
       const seen = new Map<string, ModelCard>();
       for (const status of pool.list()) {
-        for (const id of status.models) {
-          if (!seen.has(id)) seen.set(id, { id, object: 'model', created: 0, owned_by: 'fairway' });
-        }
+        for (const card of status.modelCards) if (!seen.has(card.id)) seen.set(card.id, card);
       }
       return [...seen.values()];
     },
@@ -75,12 +74,12 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     clock,
   });
   const tenants = createTenantDirectory(config.tenants, config.auth, process.env.FAIRWAY_ADMIN_KEY);
+  const metrics = createGatewayMetrics();
   const scheduler = createScheduler(
     { ...config.scheduler, tenantWeights: tenants.weights() },
-    { clock, rng: new SeededRng(0) },
+    { clock, rng: new SeededRng(0), observer: createSchedulerMetrics(metrics.registry) },
   );
   const dispatcher = new Dispatcher({ scheduler, clock, tickIntervalMs: config.scheduler.migrationIntervalMs });
-  const metrics = createGatewayMetrics();
   const onUp = (s: InstanceStatus) => {
     metrics.instanceUp.set({ instance: s.id }, 1);
     dispatcher.instanceUp(s.id, capacity.get(s.id) ?? DEFAULT_KV_CAPACITY_TOKENS);

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { InstanceId } from '../core/ids.js';
-import type { BackendClient, InstanceMetrics } from '../core/ports.js';
+import type { BackendClient, InstanceMetrics, ModelCard } from '../core/ports.js';
 
 /** Timer functions, injectable so tests drive them with fake timers. */
 export interface PoolTimers {
@@ -37,6 +37,8 @@ export interface InstanceStatus {
   readonly metricsAtMs: number | null;
   /** Model ids from `/v1/models`, refreshed whenever the instance comes up. */
   readonly models: readonly string[];
+  /** The model cards behind `models` (with `max_model_len` when the server reports it). */
+  readonly modelCards: readonly ModelCard[];
   /** The last failure's message, for operators; null after a success. */
   readonly lastError: string | null;
 }
@@ -88,6 +90,7 @@ interface Entry extends InstanceStatus {
   metrics: InstanceMetrics | null;
   metricsAtMs: number | null;
   models: readonly string[];
+  modelCards: readonly ModelCard[];
   lastError: string | null;
   nextHealthAtMs: number;
   nextMetricsAtMs: number;
@@ -128,6 +131,7 @@ class Pool implements InstancePool {
         metrics: null,
         metricsAtMs: null,
         models: [],
+        modelCards: [],
         lastError: null,
         nextHealthAtMs: 0,
         nextMetricsAtMs: 0,
@@ -216,6 +220,7 @@ class Pool implements InstancePool {
         if (!entry.healthy || entry.models.length === 0) {
           const models = await entry.client.models(signal);
           entry.models = models.map((m) => m.id);
+          entry.modelCards = models;
         }
       },
       () => this.#success(entry),

@@ -69,7 +69,7 @@ export async function runGeneration(
   let started = false;
   let interruptions = 0;
   let promptTokens: number | null = null;
-  let lease: Lease = await dispatcher.submit(job.sched);
+  let lease: Lease = await whileConnected(dispatcher.submit(job.sched));
 
   for (;;) {
     const priority = deps.forwardPriority ? lease.vllmPriority : null;
@@ -123,7 +123,7 @@ export async function runGeneration(
         throw error;
       }
       if (lease.signal.aborted) {
-        lease = await dispatcher.resume(job.id, progress.generatedTokens);
+        lease = await whileConnected(dispatcher.resume(job.id, progress.generatedTokens));
         continue;
       }
       const { error: fwError, retryable } = isFairwayError(error)
@@ -136,8 +136,34 @@ export async function runGeneration(
       interruptions += 1;
       deps.instanceFailed(lease.instance);
       deps.log.warn({ requestId: job.id, instance: lease.instance, code: fwError.code }, 'upstream failed: resuming');
-      lease = await dispatcher.interrupted(job.id, progress.generatedTokens);
+      lease = await whileConnected(dispatcher.interrupted(job.id, progress.generatedTokens));
     }
+  }
+
+  /** Waits for a lease unless the client leaves first: then the request is cancelled in the scheduler. */
+  function whileConnected(next: Promise<Lease>): Promise<Lease> {
+    if (clientSignal.aborted) {
+      next.catch(() => undefined); // the dispatcher rejects the abandoned wait; nobody listens for it
+      dispatcher.cancelled(job.id);
+      return Promise.reject(clientSignal.reason as Error);
+    }
+    return new Promise<Lease>((resolve, reject) => {
+      const onAbort = () => {
+        dispatcher.cancelled(job.id);
+        reject(clientSignal.reason as Error);
+      };
+      clientSignal.addEventListener('abort', onAbort, { once: true });
+      next.then(
+        (lease) => {
+          clientSignal.removeEventListener('abort', onAbort);
+          resolve(lease);
+        },
+        (error: unknown) => {
+          clientSignal.removeEventListener('abort', onAbort);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
   }
 
   function finish(reason: string, stopReason: string | number | null, usage: Usage | null): FinishedGeneration {

@@ -85,6 +85,16 @@ describe('end to end: the official openai SDK through the gateway to simulated v
     expect(through).toEqual(direct);
   });
 
+  it('exposes per-tenant service, latency and instance metrics on /metrics', async () => {
+    const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    expect(text).toMatch(/fairway_service_tokens_total\{tenant="anonymous",kind="prompt"\} [1-9]/);
+    expect(text).toMatch(/fairway_service_tokens_total\{tenant="anonymous",kind="output"\} [1-9]/);
+    expect(text).toMatch(/fairway_time_to_first_token_seconds_count\{tenant="anonymous",priority="0"\} [1-9]/);
+    expect(text).toMatch(/fairway_time_between_tokens_seconds_count\{tenant="anonymous"\} [1-9]/);
+    expect(text).toMatch(/fairway_instance_up\{instance="sim-0"\} 1/);
+    expect(text).toContain('fairway_vtc_counter{tenant="anonymous"}');
+  });
+
   it('maps an unknown model to a 404 the SDK raises as NotFoundError', async () => {
     await expect(
       client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),

@@ -1,0 +1,104 @@
+/**
+ * Turns the scheduler's observations into Prometheus metrics: queue depth, VTC counter and service
+ * tokens per tenant; preemptions, migrations and recompute tokens by reason; rejections; queue wait.
+ * Registered on the gateway's registry; the scheduler itself never sees prom-client.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { SchedulerObserver } from '../core/scheduler/observer.js';
+
+const WAIT_BUCKETS_S = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export function createSchedulerMetrics(registry: Registry): SchedulerObserver {
+  const registers = [registry];
+  const queueDepth = new Gauge({
+    name: 'fairway_queue_depth',
+    help: 'Requests held in the gateway queue, per tenant.',
+    labelNames: ['tenant'] as const,
+    registers,
+  });
+  const vtcCounter = new Gauge({
+    name: 'fairway_vtc_counter',
+    help: 'Virtual token counter per tenant (weighted service received).',
+    labelNames: ['tenant'] as const,
+    registers,
+  });
+  const serviceTokens = new Counter({
+    name: 'fairway_service_tokens_total',
+    help: 'Tokens served per tenant (prompt counted once at first dispatch, output as generated).',
+    labelNames: ['tenant', 'kind'] as const,
+    registers,
+  });
+  const preemptions = new Counter({
+    name: 'fairway_preemptions_total',
+    help: 'Running requests the gateway preempted, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const migrations = new Counter({
+    name: 'fairway_migrations_total',
+    help: 'Running requests the gateway moved to another instance, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const requeues = new Counter({
+    name: 'fairway_requeues_total',
+    help: 'In-flight requests put back into the queue as continuations, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const recomputeTokens = new Counter({
+    name: 'fairway_recompute_tokens_total',
+    help: 'Estimated tokens re-prefilled by continuations (overhead charged to no tenant).',
+    labelNames: ['same_instance'] as const,
+    registers,
+  });
+  const rejections = new Counter({
+    name: 'fairway_rejections_total',
+    help: 'Requests refused by admission control, by code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const queueWait = new Histogram({
+    name: 'fairway_queue_wait_seconds',
+    help: 'Time a request waited in the gateway queue before a dispatch.',
+    labelNames: ['resume'] as const,
+    buckets: WAIT_BUCKETS_S,
+    registers,
+  });
+  return {
+    observe(o) {
+      switch (o.type) {
+        case 'charge':
+          vtcCounter.set({ tenant: o.tenant }, o.counter);
+          serviceTokens.inc({ tenant: o.tenant, kind: o.kind }, o.tokens);
+          break;
+        case 'lift':
+          vtcCounter.set({ tenant: o.tenant }, o.to);
+          break;
+        case 'queueDepth':
+          queueDepth.set({ tenant: o.tenant }, o.tenantDepth);
+          break;
+        case 'preempt':
+          preemptions.inc({ reason: o.reason });
+          break;
+        case 'migrate':
+          migrations.inc({ reason: o.reason });
+          break;
+        case 'requeue':
+          requeues.inc({ reason: o.reason });
+          break;
+        case 'recompute':
+          recomputeTokens.inc({ same_instance: String(o.sameInstance) }, o.tokens);
+          break;
+        case 'reject':
+          rejections.inc({ code: o.code });
+          break;
+        case 'dispatch':
+          queueWait.observe({ resume: String(o.resume) }, o.waitedMs / 1000);
+          break;
+        case 'done':
+          break;
+      }
+    },
+  };
+}
