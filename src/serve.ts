@@ -148,7 +148,11 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
         while (dispatcher.waitingCount + dispatcher.runningCount > 0 && performance.now() < deadline) {
           await new Promise((r) => setTimeout(r, 50));
         }
-        await app.close();
+        // The grace period is over: streams still open are cut instead of holding the shutdown hostage
+        // (fastify's close only ends idle connections and would wait for every stream to finish).
+        const closed = app.close();
+        app.server.closeAllConnections();
+        await closed;
         dispatcher.stop();
         await pool.stop();
         await Promise.all([...clients.values()].map((c) => c.close()));

@@ -80,12 +80,24 @@ export class Dispatcher {
 
   start(): void {
     if (this.#timer !== null) return;
-    this.#timer = setInterval(() => this.#execute(this.#scheduler.tick(this.#clock.nowMs())), this.#tickIntervalMs);
-    this.#timer.unref();
+    let lastTickMs = this.#clock.nowMs();
+    const run = (): void => {
+      const nowMs = this.#clock.nowMs();
+      // Timers can fire a fraction of a millisecond early on the clock, and the scheduler skips a tick
+      // that comes before its interval is up (doubling the migration period): wait out the remainder.
+      const earlyMs = this.#tickIntervalMs - (nowMs - lastTickMs);
+      if (earlyMs <= 0) {
+        lastTickMs = nowMs;
+        this.#execute(this.#scheduler.tick(nowMs));
+      }
+      if (this.#timer === null) return; // stopped meanwhile
+      this.#timer = setTimeout(run, earlyMs > 0 ? Math.ceil(earlyMs) : this.#tickIntervalMs).unref();
+    };
+    this.#timer = setTimeout(run, this.#tickIntervalMs).unref();
   }
 
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
+    if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
 

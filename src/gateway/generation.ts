@@ -88,6 +88,8 @@ export async function runGeneration(
     let finishReason: string | null = null;
     let stopReason: string | number | null = null;
     let usage: Usage | null = null;
+    // The scheduler tracks prefill per run: every lease reports its own first token.
+    let runStarted = false;
     try {
       for await (const d of client.generate(request, signal)) {
         if (d.promptTokenIds !== null && !lease.resume && progress.promptTokenIds === null) {
@@ -98,6 +100,9 @@ export async function runGeneration(
           if (!started) {
             started = true;
             sink.start(progress.promptTokenIds);
+          }
+          if (!runStarted) {
+            runStarted = true;
             dispatcher.firstToken(job.id);
           }
           if (d.tokenIds !== null) progress.generatedTokenIds.push(...d.tokenIds);
