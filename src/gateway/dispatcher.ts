@@ -132,8 +132,9 @@ export class Dispatcher {
   dispatched(id: RequestId, instance: InstanceId): void {
     this.#apply({ type: 'dispatched', id, instance });
   }
-  firstToken(id: RequestId): void {
-    this.#apply({ type: 'firstToken', id });
+  /** The current run's first token; `promptTokens` is the exact prompt length when known (first run). */
+  firstToken(id: RequestId, promptTokens?: number): void {
+    this.#apply(promptTokens === undefined ? { type: 'firstToken', id } : { type: 'firstToken', id, promptTokens });
   }
   tokens(id: RequestId, n: number): void {
     if (n > 0) this.#apply({ type: 'tokens', id, n });

@@ -103,7 +103,7 @@ export async function runGeneration(
           }
           if (!runStarted) {
             runStarted = true;
-            dispatcher.firstToken(job.id);
+            dispatcher.firstToken(job.id, lease.resume ? undefined : progress.promptTokenIds?.length);
           }
           if (d.tokenIds !== null) progress.generatedTokenIds.push(...d.tokenIds);
           else progress.idsComplete = false;

@@ -70,7 +70,8 @@ export function createSchedulerMetrics(registry: Registry): SchedulerObserver {
       switch (o.type) {
         case 'charge':
           vtcCounter.set({ tenant: o.tenant }, o.counter);
-          serviceTokens.inc({ tenant: o.tenant, kind: o.kind }, o.tokens);
+          // A prompt correction may refund (negative tokens); the service counter only counts up.
+          if (o.tokens > 0) serviceTokens.inc({ tenant: o.tenant, kind: o.kind }, o.tokens);
           break;
         case 'lift':
           vtcCounter.set({ tenant: o.tenant }, o.to);

@@ -38,6 +38,8 @@ export interface RequestRecord {
   stop: StopAction | null;
   /** Instance whose stream failed under this request: placed elsewhere while another instance is open. */
   avoidInstance: InstanceId | null;
+  /** Prompt length used for KV accounting: the arrival estimate until the backend reports the exact one. */
+  promptTokens: number;
 }
 
 export function createRecord(req: SchedRequest, seq: number, nowMs: number): RequestRecord {
@@ -57,12 +59,13 @@ export function createRecord(req: SchedRequest, seq: number, nowMs: number): Req
     preemptions: 0,
     stop: null,
     avoidInstance: null,
+    promptTokens: req.promptTokens,
   };
 }
 
 /** Tokens the request occupies in KV while it runs (prompt plus everything generated so far). */
 export function contextTokens(rec: RequestRecord): number {
-  return rec.req.promptTokens + rec.generatedTokens;
+  return rec.promptTokens + rec.generatedTokens;
 }
 
 export function markRunning(rec: RequestRecord, instance: InstanceId, nowMs: number): void {

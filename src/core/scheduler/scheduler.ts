@@ -74,6 +74,7 @@ class CoreScheduler implements Scheduler {
       case 'firstToken': {
         const rec = this.#records.get(event.id);
         if (rec !== undefined && rec.phase !== 'queued') rec.started = true;
+        if (rec !== undefined && event.promptTokens !== undefined) this.#correctPrompt(rec, event.promptTokens);
         break;
       }
       case 'tokens': {
@@ -297,10 +298,29 @@ class CoreScheduler implements Scheduler {
     });
   }
 
+  /** Replaces the prompt estimate with the exact length; the prompt charge is corrected by the difference. */
+  #correctPrompt(rec: RequestRecord, exactTokens: number): void {
+    const delta = exactTokens - rec.promptTokens;
+    if (delta === 0 || exactTokens <= 0) return;
+    rec.promptTokens = exactTokens;
+    if (!rec.charged) return;
+    const { tenant } = rec.req;
+    const amount = this.#vtc.correctPrompt(tenant, delta);
+    this.#obs.observe({
+      type: 'charge',
+      tenant,
+      kind: 'prompt',
+      tokens: delta,
+      amount,
+      counter: this.#vtc.counter(tenant),
+    });
+  }
+
   #dispatch(rec: RequestRecord, instance: InstanceId, nowMs: number, out: SchedDecision[]): void {
     const inst = this.#instances.get(instance);
     invariant(inst !== undefined && inst.up && !inst.draining, `dispatch to unusable instance ${instance}`);
-    const { id, tenant, promptTokens } = rec.req;
+    const { id, tenant } = rec.req;
+    const promptTokens = rec.promptTokens;
     const waitedMs = nowMs - rec.queuedSinceMs;
     const resume = rec.charged;
     // The vLLM priority reflects the fairness order as it stood when the request was picked.

@@ -38,7 +38,12 @@ export type SchedEvent =
   | { readonly type: 'arrive'; readonly request: SchedRequest }
   /** The mechanism started (or resumed) the request upstream. */
   | { readonly type: 'dispatched'; readonly id: RequestId; readonly instance: InstanceId }
-  | { readonly type: 'firstToken'; readonly id: RequestId }
+  /**
+   * The current run produced its first token (prefill done). On the first run the mechanism may add
+   * the exact prompt length (from the backend's prompt token ids): it replaces the arrival estimate
+   * for KV accounting and corrects the prompt charge.
+   */
+  | { readonly type: 'firstToken'; readonly id: RequestId; readonly promptTokens?: number }
   /** `n` more output tokens were generated (for the client; recomputed tokens are not reported here). */
   | { readonly type: 'tokens'; readonly id: RequestId; readonly n: number }
   | { readonly type: 'finished'; readonly id: RequestId }

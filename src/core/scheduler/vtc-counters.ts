@@ -32,6 +32,18 @@ export class VtcCounters {
     return this.#add(tenant, (this.#wIn * promptTokens) / this.weight(tenant));
   }
 
+  /**
+   * Corrects a prompt charge made on an estimate by `deltaTokens` (negative refunds); the counter
+   * never drops below 0. Returns the weighted amount applied.
+   */
+  correctPrompt(tenant: TenantId, deltaTokens: number): number {
+    const before = this.counter(tenant);
+    const after = Math.max(0, before + (this.#wIn * deltaTokens) / this.weight(tenant));
+    invariant(Number.isFinite(after), `VTC correction must be finite, got ${deltaTokens}`);
+    this.#counters.set(tenant, after);
+    return after - before;
+  }
+
   /** Charges `n` generated tokens; returns the weighted amount added. */
   chargeOutput(tenant: TenantId, n: number): number {
     return this.#add(tenant, (this.#wOut * n) / this.weight(tenant));
