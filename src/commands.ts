@@ -14,6 +14,14 @@ Usage:
   fairway keys hash KEY                      the SHA-256 digest of an API key, for tenants[].apiKeySha256
   fairway replay ...                         replay a trace against an OpenAI-compatible endpoint
   fairway trace gen ...                      generate a synthetic trace
+  fairway simulate --trace FILE --policy P ...
+                                             virtual-time cluster simulation of one scheduler policy
+  fairway compare --trace FILE --policies LIST ...
+                                             the same trace and seed under several policies, one table
+  fairway cache eval --pairs FILE [--embedder NAME] [--json]
+                                             cache precision / recall / false hits on labelled pairs
+  fairway cache calibrate --pairs FILE --target-precision P
+                                             per-category thresholds and precision/recall curves
   fairway help                               this text
 
 Run a subcommand with --help for its options.`;
@@ -36,6 +44,9 @@ const commands: Record<string, () => Promise<Command>> = {
     };
   },
   replay: async () => (await import('./replay/cli.js')).runReplayCommand,
+  cache: async () => (await import('./cache/cli.js')).runCacheCommand,
+  simulate: async () => (await import('./sim/cluster-cli.js')).runSimulateCommand,
+  compare: async () => (await import('./sim/cluster-cli.js')).runCompareCommand,
   trace: async () => {
     const { runTraceGenCommand } = await import('./replay/cli.js');
     return async (argv) => {

@@ -13,7 +13,18 @@ const HELP = `usage: fairway serve [--config FILE] [--demo]
 
   --config FILE   YAML configuration (see README "Configuration"); env FAIRWAY_HOST, FAIRWAY_PORT,
                   FAIRWAY_LOG_LEVEL override it
-  --demo          start sim.instances simulated vLLM instances and serve in front of them`;
+  --demo          start sim.instances simulated vLLM instances and serve in front of them; without
+                  --config it also turns the semantic cache on (USE embedder, lmdb under .fairway-data/)`;
+
+/** The demo's cache: on, persisted under .fairway-data/cache (git-ignored). */
+export function withDemoCache(config: Config): Config {
+  const raw = structuredClone(config) as unknown as {
+    cache: { enabled: boolean; mechanism: { dataDir: string | null } };
+  };
+  raw.cache.enabled = true;
+  raw.cache.mechanism.dataDir ??= '.fairway-data/cache';
+  return resolveConfig(raw);
+}
 
 export async function startDemoSims(config: Config): Promise<{ sims: SimServer[]; config: Config }> {
   const sims: SimServer[] = [];
@@ -56,6 +67,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   let config = loadConfig(values.config);
   let sims: SimServer[] = [];
   if (values.demo === true) ({ sims, config } = await startDemoSims(config));
+  if (values.demo === true && values.config === undefined) config = withDemoCache(config);
   if (config.backends.instances.length === 0) {
     throw new FairwayError('FW_ERR_CONFIG_INVALID', {
       detail: '  /backends/instances: no instances configured (use --demo to try fairway with simulated ones)',
@@ -63,6 +75,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
   const gateway = await startGateway(config);
   for (const s of sims) process.stderr.write(`fairway: simulated vLLM instance at ${s.url}\n`);
+  if (config.cache.enabled) {
+    process.stderr.write(`fairway: semantic cache on (embedder ${config.cache.mechanism.embedder})\n`);
+  }
   process.stderr.write(`fairway: gateway listening on ${gateway.url} (try: curl ${gateway.url}/v1/models)\n`);
 
   await new Promise<void>((resolve) => {

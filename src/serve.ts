@@ -19,6 +19,7 @@ import { Dispatcher } from './gateway/dispatcher.js';
 import { createTenantDirectory } from './gateway/tenancy.js';
 import { createGatewayMetrics } from './observability/metrics.js';
 import { createSchedulerMetrics } from './observability/scheduler-metrics.js';
+import { openGatewayCache } from './cache/gateway-cache.js';
 
 /** Assumed KV capacity when neither the config nor the instance says (tokens). */
 const DEFAULT_KV_CAPACITY_TOKENS = 65_536;
@@ -100,6 +101,11 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     });
   });
 
+  const cached = await openGatewayCache(config, {
+    clock,
+    registry: metrics.registry,
+    snapshot: () => dispatcher.snapshot(),
+  });
   const fleet = createFleetView(pool, clients);
   const draining = new Set<InstanceId>();
   const { app, beginShutdown } = buildApp({
@@ -109,6 +115,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     metrics,
     tenants,
     classifyUpstreamError,
+    ...(cached ?? {}),
     admin: {
       instances: () =>
         pool.list().map((s) => ({
@@ -155,6 +162,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
         await closed;
         dispatcher.stop();
         await pool.stop();
+        await cached?.cache.close();
         await Promise.all([...clients.values()].map((c) => c.close()));
       })();
       return closing;

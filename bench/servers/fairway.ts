@@ -15,3 +15,4 @@ for (let i = 0; i < 100; i++) {
   await new Promise((r) => setTimeout(r, 50));
 }
 process.stdout.write('ready\n');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));

@@ -18,3 +18,4 @@ app.post('/v1/*', async (request, reply) => {
 });
 await app.listen({ host: '127.0.0.1', port });
 process.stdout.write('ready\n');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(0));

@@ -21,6 +21,8 @@ interface RawChoice {
   index?: unknown;
   text?: unknown;
   delta?: { content?: unknown } | null;
+  /** Non-streamed chat answers carry the whole message instead of a delta. */
+  message?: { content?: unknown } | null;
   token_ids?: unknown;
   prompt_token_ids?: unknown;
   finish_reason?: unknown;
@@ -57,7 +59,7 @@ export function normalizeFrame(frame: unknown, endpoint: GenerationEndpoint): No
 
   let text = '';
   if (endpoint === 'chat') {
-    const content = choice.delta?.content;
+    const content = choice.delta?.content ?? choice.message?.content;
     if (typeof content === 'string') text = content;
   } else if (typeof choice.text === 'string') {
     text = choice.text;

@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { abortError, GenerationStream, parseErrorBody } from './generation-stream.js';
 import { parseVllmMetrics } from './metrics-scraper.js';
+import { normalizeFrame } from './chunk-normalizer.js';
 
 export interface VllmClientOptions {
   readonly id: InstanceId;
@@ -70,6 +71,7 @@ class VllmClient implements BackendClient {
   }
 
   generate(request: UpstreamGeneration, signal?: AbortSignal): AsyncIterable<GenerationDelta> {
+    if (request.stream === false) return this.#generateOnce(request, signal);
     const given = request.body;
     const streamOptions = given['stream_options'];
     const body = JSON.stringify({
@@ -136,6 +138,22 @@ class VllmClient implements BackendClient {
 
   async close(): Promise<void> {
     await this.#pool.close();
+  }
+
+  /** A non-streamed generation: one JSON answer, normalized into a single final delta. */
+  async *#generateOnce(request: UpstreamGeneration, signal?: AbortSignal): AsyncIterable<GenerationDelta> {
+    const given: Record<string, unknown> = { ...request.body, stream: false, return_token_ids: true };
+    delete given['stream_options'];
+    const model = typeof given['model'] === 'string' ? given['model'] : null;
+    const json = await this.#json('POST', PATHS[request.endpoint], JSON.stringify(given), signal, model);
+    const frame = normalizeFrame(json, request.endpoint);
+    if (frame.kind === 'error') throw new UpstreamHttpError(this.id, frame.status, frame.body, false, model);
+    if (frame.kind === 'ignored' || frame.delta.finishReason === null) {
+      throw new UpstreamConnectionError(this.id, 'stream', 'the answer has no finished choice', {
+        code: 'FW_STREAM_TRUNCATED',
+      });
+    }
+    yield frame.delta;
   }
 
   /** Sends a request; resolves on a 2xx, rejects with a classified error otherwise. */

@@ -152,7 +152,7 @@ export const SchedulerSchema = Type.Object(
     kvHighWater: Type.Number({
       exclusiveMinimum: 0,
       maximum: 1,
-      default: 0.9,
+      default: 1,
       description: 'Holding policies keep projected KV use at or under this fraction of capacity.',
     }),
     staleMetricsMs: SchedInt(
@@ -191,11 +191,18 @@ export const SchedulerSchema = Type.Object(
       description: 'Freeness above which an instance is a migration destination.',
     }),
     priorityAgingMs: SchedInt(
-      2000,
+      60_000,
       1,
       86_400_000,
       'Waiting this long raises a queued request one priority class (no starvation).',
     ),
+    priorityHeadroom: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0,
+      description:
+        'KV fraction kept free for higher classes: while one arrived within priorityAgingMs, lower classes dispatch only up to kvHighWater minus this.',
+    }),
     blockSizeTokens: SchedInt(
       16,
       1,
@@ -356,9 +363,75 @@ const categorySchema = (d: CategoryConfig) =>
     { additionalProperties: false, default: {} },
   );
 
+// --- semantic cache mechanism (src/cache): embedder, tiers, HNSW parameters, storage, workers ---
+export const CacheMechanismSchema = Type.Object(
+  {
+    embedder: Type.Union([Type.Literal('use'), Type.Literal('hash'), Type.Literal('http')], {
+      default: 'use',
+      description:
+        "Semantic tier embedder: 'use' (Universal Sentence Encoder lite, local, 512-d), 'http' (an OpenAI-compatible /v1/embeddings endpoint), 'hash' (feature hashing; no semantic model).",
+    }),
+    http: Type.Object(
+      {
+        baseUrl: Type.String({ default: 'http://127.0.0.1:8000', description: 'Base URL before /v1/embeddings.' }),
+        model: Type.String({ default: 'embedding', description: 'Embedding model name sent upstream.' }),
+        dims: Type.Integer({ minimum: 1, maximum: 8192, default: 384, description: 'Embedding dimensions.' }),
+        timeoutMs: PositiveMs(5_000, 'Timeout of one embeddings request.'),
+      },
+      { additionalProperties: false, default: {}, description: "Settings of the 'http' embedder." },
+    ),
+    tiers: Type.Object(
+      {
+        exact: Type.Boolean({ default: true, description: 'Exact tier (normalized prompt, in memory).' }),
+        lexical: Type.Boolean({ default: true, description: 'Lexical near-duplicate tier (feature hashing + HNSW).' }),
+        semantic: Type.Boolean({ default: true, description: 'Semantic tier (the embedder above + HNSW).' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Lookup tiers on or off.' },
+    ),
+    hnsw: Type.Object(
+      {
+        m: Type.Integer({ minimum: 4, maximum: 96, default: 16, description: 'HNSW M (graph degree).' }),
+        efConstruction: Type.Integer({ minimum: 10, maximum: 2000, default: 200, description: 'HNSW efConstruction.' }),
+        ef: Type.Integer({
+          minimum: 10,
+          maximum: 2000,
+          default: 96,
+          description: 'HNSW search breadth (hnswlib default 10 is too low).',
+        }),
+        maxElementsPerShard: Type.Integer({
+          minimum: 16,
+          maximum: 10_000_000,
+          default: 200_000,
+          description: 'Slot ceiling of one shard (category x scope).',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'HNSW index parameters.' },
+    ),
+    searchK: Type.Integer({ minimum: 1, maximum: 32, default: 4, description: 'Neighbours verified per tier.' }),
+    dataDir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'Directory of the lmdb document store and index snapshots; null keeps everything in memory.',
+    }),
+    workers: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'HNSW shard worker threads per tier.' }),
+    embedderThreads: Type.Integer({
+      minimum: 1,
+      maximum: 16,
+      default: 1,
+      description: "Threads of the 'use' embedder pool.",
+    }),
+    sweepIntervalMs: PositiveMs(30_000, 'How often expired entries are swept.'),
+    loadSampleIntervalMs: PositiveMs(500, 'How often downstream load is sampled for the adaptive policy.'),
+  },
+  { additionalProperties: false, default: {}, description: 'How the cache runs (not what it admits).' },
+);
+
 export const CacheSchema = Type.Object(
   {
-    enabled: Type.Boolean({ default: true, description: 'Serve and store answers through the semantic cache.' }),
+    enabled: Type.Boolean({
+      default: false,
+      description: 'Serve and store answers through the semantic cache (`fairway serve --demo` turns it on).',
+    }),
+    mechanism: CacheMechanismSchema,
     defaultCategory: Type.String({
       minLength: 1,
       default: DEFAULT_CACHE_POLICY.defaultCategory,

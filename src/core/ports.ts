@@ -17,8 +17,13 @@ export type GenerationEndpoint = 'chat' | 'completions';
 /** A generation request as sent upstream: the OpenAI body is forwarded as given (always streamed). */
 export interface UpstreamGeneration {
   readonly endpoint: GenerationEndpoint;
-  /** The JSON body; the client forces `stream: true`, `stream_options.include_usage` and `return_token_ids`. */
+  /** The JSON body; the client sets `stream`, `stream_options.include_usage` and `return_token_ids`. */
   readonly body: Readonly<Record<string, unknown>>;
+  /**
+   * Stream upstream (default true): progress token by token, needed to charge output as it is
+   * generated and to continue after a preemption. False asks for one JSON answer, yielded as one delta.
+   */
+  readonly stream?: boolean;
 }
 
 /**

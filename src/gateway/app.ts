@@ -10,6 +10,7 @@ import { buildErrorHandler, sendError } from './error-handler.js';
 import { registerGenerationRoutes } from './routes/generate.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerCacheAdminRoutes } from './routes/admin-cache.js';
 
 /** Short, unique, cheap request ids: a per-process prefix plus a counter. */
 function createRequestIdGenerator(): () => string {
@@ -55,6 +56,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   registerGenerationRoutes(app, deps);
   registerOpsRoutes(app, deps, () => shuttingDown);
   registerAdminRoutes(app, deps);
+  registerCacheAdminRoutes(app, deps);
   return {
     app,
     beginShutdown: () => {

@@ -42,11 +42,16 @@ export interface ContinuationState {
 }
 
 /** The first upstream request: the client body minus gateway-only fields. */
-export function firstAttempt(kind: ClientKind, body: Readonly<Record<string, unknown>>, vllmPriority: number | null) {
+export function firstAttempt(
+  kind: ClientKind,
+  body: Readonly<Record<string, unknown>>,
+  vllmPriority: number | null,
+  stream: boolean,
+): UpstreamGeneration {
   const out: Record<string, unknown> = { ...body };
   delete out.priority;
   if (vllmPriority !== null) out.priority = vllmPriority;
-  return { endpoint: kind, body: out } satisfies UpstreamGeneration;
+  return { endpoint: kind, body: out, stream };
 }
 
 /**

@@ -8,6 +8,8 @@ import type { FairwayError } from '../errors.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { TenantDirectory } from './tenancy.js';
+import type { SemanticCache } from '../cache/semantic-cache.js';
+import type { CacheMetrics } from '../observability/cache-metrics.js';
 
 /** The instances as the gateway sees them: which models are served and who is healthy. */
 export interface FleetView {
@@ -30,6 +32,10 @@ export interface GatewayDeps {
   readonly tenants: TenantDirectory;
   /** Admin actions on instances (drain); absent in tests that do not need them. */
   readonly admin?: AdminActions;
+  /** The semantic cache; absent when `cache.enabled` is false. */
+  readonly cache?: SemanticCache;
+  /** Cache metrics (admin stats refresh their gauges); absent with the cache. */
+  readonly cacheMetrics?: CacheMetrics;
   /** pino options or false; defaults to the configured level. */
   readonly logger?: boolean | { level: string };
 }

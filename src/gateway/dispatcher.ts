@@ -22,6 +22,8 @@ export interface Lease {
   readonly instance: InstanceId;
   readonly vllmPriority: number;
   readonly resume: boolean;
+  /** The scheduler needs this run's progress token by token (see the dispatch decision). */
+  readonly streamTokens: boolean;
   readonly signal: AbortSignal;
   /** Why the lease was revoked, once it is. */
   revokedFor(): PreemptReason | null;
@@ -211,6 +213,7 @@ export class Dispatcher {
             instance: d.instance,
             vllmPriority: d.vllmPriority,
             resume: d.resume,
+            streamTokens: d.streamTokens,
             signal: running.controller.signal,
             revokedFor: () => running.reason,
           };

@@ -27,6 +27,8 @@ export interface GenerationJob {
   readonly sched: SchedRequest;
   /** Output budget used to size continuations. */
   readonly maxTokens: number;
+  /** The client asked for a stream; otherwise the upstream streams only when the scheduler needs token progress. */
+  readonly clientStreams: boolean;
 }
 
 export interface GenerationDeps {
@@ -74,7 +76,9 @@ export async function runGeneration(
   for (;;) {
     const priority = deps.forwardPriority ? lease.vllmPriority : null;
     let request;
-    if (!lease.resume) request = firstAttempt(job.kind, job.body, priority);
+    const stream = job.clientStreams || lease.streamTokens;
+    // Nothing generated yet (a retry after a failure before the first token): send the request afresh.
+    if (!lease.resume || progress.generatedTokens === 0) request = firstAttempt(job.kind, job.body, priority, stream);
     else {
       const next = continuationAttempt(job.kind, job.body, progress, job.maxTokens, priority);
       if (next === null) return finish('length', null, null);

@@ -5,25 +5,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FairwayError } from '../errors.js';
 import { renderHtmlReport } from './report-html.js';
 import { recordsToCsv } from './report-csv.js';
 import { runReplay } from './replay-run.js';
 import { TRACE_FORMATS } from './trace-format.js';
-import type { ColumnMap, TraceFormat } from './trace-format.js';
 import { generateTrace, traceToCsv } from './trace-gen.js';
 import type { LengthSpec } from './trace-gen.js';
 import { loadTrace } from './trace-loader.js';
-import type { LoadTraceOptions } from './trace-loader.js';
-import { parsePriorityRules, parseTenantSpec, zipfTenants } from './trace-tenants.js';
-import type { TenantMode } from './trace-tenants.js';
+import { cliNumber, cliUsage, tenantModeFromArgs, traceLoadOptions } from './trace-args.js';
+import { zipfTenants } from './trace-tenants.js';
 
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean };
 }
 
-const usage = (detail: string): FairwayError => new FairwayError('FW_ERR_CLI_USAGE', { detail });
+const usage = cliUsage;
+const num = cliNumber;
 
 const REPLAY_HELP = `usage: fairway replay --trace FILE [options]
 
@@ -64,13 +62,6 @@ const GEN_HELP = `usage: fairway trace gen [options]
   --seed S                seed (default 1)
   --out FILE              write here instead of stdout`;
 
-function num(name: string, text: string | undefined, check: (n: number) => boolean = (n) => n > 0): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || !check(n)) throw usage(`--${name}: invalid value "${text}"`);
-  return n;
-}
-
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: T, help: string) {
   try {
     return parseArgs({
@@ -82,41 +73,6 @@ function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(argv: s
   } catch (e) {
     throw usage(`${(e as Error).message}\n${help}`);
   }
-}
-
-function tenantMode(spec: string | undefined, zipf: string | undefined): TenantMode | undefined {
-  if (spec !== undefined && zipf !== undefined) throw usage('give either --tenants or --zipf-tenants');
-  if (spec !== undefined) return { kind: 'shares', tenants: parseTenantSpec(spec) };
-  if (zipf !== undefined) {
-    const [k = '', s = '1.1'] = zipf.split(':');
-    return {
-      kind: 'zipf',
-      count: num('zipf-tenants', k, Number.isInteger)!,
-      exponent: num('zipf-tenants', s, (n) => n >= 0)!,
-    };
-  }
-  return undefined;
-}
-
-const COLUMN_KEYS = ['time', 'timeUnit', 'promptTokens', 'outputTokens', 'tenant', 'weight', 'priority', 'session'];
-
-function parseColumns(text: string): Partial<ColumnMap> {
-  const map: { -readonly [K in keyof ColumnMap]?: ColumnMap[K] } = {};
-  for (const part of text.split(',')) {
-    const eq = part.indexOf('=');
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (eq <= 0 || value === '' || !COLUMN_KEYS.includes(key)) {
-      throw usage(`--columns: bad entry "${part}" (keys: ${COLUMN_KEYS.join(', ')})`);
-    }
-    if (key === 'timeUnit') {
-      if (value !== 's' && value !== 'ms') throw usage('--columns: timeUnit is s or ms');
-      map.timeUnit = value;
-    } else {
-      map[key as Exclude<keyof ColumnMap, 'timeUnit'>] = value;
-    }
-  }
-  return map;
 }
 
 function parseKeys(text: string | undefined): Map<string, string> | undefined {
@@ -168,34 +124,10 @@ export async function runReplayCommand(argv: string[], io: CliIo = process): Pro
     return 0;
   }
   if (typeof v.trace !== 'string') throw usage(`--trace is required\n${REPLAY_HELP}`);
-  if (v.format !== undefined && v.format !== 'auto' && !TRACE_FORMATS.includes(v.format as TraceFormat)) {
-    throw usage(`--format must be one of ${TRACE_FORMATS.join(', ')}`);
-  }
   const api = v.api ?? 'chat';
   if (api !== 'chat' && api !== 'completions') throw usage('--api is chat or completions');
   const seed = num('seed', v.seed, Number.isInteger) ?? 1;
-  let windowStartS: number | undefined;
-  let windowEndS: number | undefined;
-  if (typeof v.window === 'string') {
-    const [a = '', z = ''] = v.window.split(':');
-    windowStartS = a === '' ? undefined : num('window', a, (n) => n >= 0);
-    windowEndS = z === '' ? undefined : num('window', z, (n) => n >= 0);
-  }
-  const tenants = tenantMode(v.tenants, v['zipf-tenants']);
-  const speed = num('speed', v.speed);
-  const rate = num('rate', v.rate);
-  const loadOptions: LoadTraceOptions = {
-    seed,
-    dropFailed: v['keep-failed'] !== true,
-    ...(v.format !== undefined ? { format: v.format as TraceFormat | 'auto' } : {}),
-    ...(v.columns !== undefined ? { columns: parseColumns(v.columns) } : {}),
-    ...(windowStartS !== undefined ? { windowStartS } : {}),
-    ...(windowEndS !== undefined ? { windowEndS } : {}),
-    ...(speed !== undefined ? { speed } : {}),
-    ...(rate !== undefined ? { rate } : {}),
-    ...(tenants !== undefined ? { tenants } : {}),
-    ...(v['priority-rule'] !== undefined ? { priorityRules: parsePriorityRules(v['priority-rule']) } : {}),
-  };
+  const loadOptions = traceLoadOptions(v, seed, { speed: num('speed', v.speed), rate: num('rate', v.rate) });
   const trace = await loadTrace(v.trace, loadOptions);
   const st = trace.stats;
   io.stderr.write(
@@ -284,7 +216,7 @@ export async function runTraceGenCommand(argv: string[], io: CliIo = process): P
     io.stdout.write(`${GEN_HELP}\n`);
     return 0;
   }
-  const mode = tenantMode(v.tenants, v['zipf-tenants']);
+  const mode = tenantModeFromArgs(v.tenants, v['zipf-tenants']);
   const tenants =
     mode === undefined || mode.kind === 'row'
       ? [{ name: 'default', weight: 1, share: 1 }]

@@ -115,6 +115,24 @@ export function runBackendClientSuite(name: string, setup: () => Promise<Backend
       expect(again.text).toBe(run.text);
     });
 
+    it.each(['chat', 'completions'] as const)(
+      'answers a non-streamed %s generation as one final delta equal to the streamed run',
+      async (endpoint) => {
+        const body =
+          endpoint === 'chat'
+            ? { model, messages: [{ role: 'user', content: 'Tell me about rivers.' }], max_tokens: 9, temperature: 0 }
+            : { model, prompt: 'Rivers run to the', max_tokens: 9, temperature: 0 };
+        const streamed = await collect(client, { endpoint, body });
+        const once = await collect(client, { endpoint, body, stream: false });
+        expect(once.deltas).toHaveLength(1);
+        expectConsistent(once, 9);
+        expect(once.text).toBe(streamed.text);
+        expect(once.tokenIds).toEqual(streamed.tokenIds);
+        expect(once.promptTokenIds).toEqual(streamed.promptTokenIds);
+        expect(once.last.finishReason).toBe(streamed.last.finishReason);
+      },
+    );
+
     it('streams a greedy text completion with text, token ids, prompt ids and consistent usage', async () => {
       const run = await collect(client, {
         endpoint: 'completions',

@@ -73,6 +73,25 @@ export class FakeBackend implements BackendClient {
     const promptLen = context.length;
     const max = (req.body.max_tokens as number | undefined) ?? 16;
     const withIds = this.#opts.returnTokenIds ?? true;
+    if (req.stream === false) {
+      const ids: number[] = [];
+      for (let i = 0; i < max; i++) {
+        const t = nextToken(context);
+        ids.push(t);
+        context.push(t);
+      }
+      await Promise.resolve();
+      if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      yield {
+        text: ids.map(wordOf).join(''),
+        tokenIds: withIds ? ids : null,
+        promptTokenIds: withIds ? context.slice(0, promptLen) : null,
+        finishReason: 'length',
+        stopReason: null,
+        usage: { prompt_tokens: promptLen, completion_tokens: max, total_tokens: promptLen + max },
+      };
+      return;
+    }
     for (let i = 0; i < max; i++) {
       if (this.#opts.tokenDelayMs !== undefined && this.#opts.tokenDelayMs > 0) {
         await new Promise((r) => setTimeout(r, this.#opts.tokenDelayMs));

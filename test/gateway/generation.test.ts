@@ -25,6 +25,7 @@ function setup() {
     kind: 'chat' as const,
     body: { model: MODEL, messages: [{ role: 'user', content: 'x' }] },
     maxTokens: 4,
+    clientStreams: true,
     sched: {
       id,
       tenant: asTenantId('t'),

@@ -58,6 +58,27 @@ describe('gateway relay', () => {
     expect(body.usage).toEqual({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 });
   });
 
+  it.each([
+    ['least-loaded', false],
+    ['vtc', true],
+  ] as const)(
+    'asks the backend for one answer for a JSON client under %s only when no token progress is needed',
+    async (policy, streamed) => {
+      const a = new FakeBackend({ id: 'a' });
+      gw = buildTestGateway({ backends: [a], config: { scheduler: { policy } } });
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: { model: MODEL, messages: [{ role: 'user', content: 'one two three' }], max_tokens: 5 },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json<{ choices: { message: { content: string } }[] }>().choices[0]!.message.content).toBe(
+        expectedTokens('one two three', 5).map(wordOf).join(''),
+      );
+      expect(a.requests.map((r) => r.stream)).toEqual([streamed]);
+    },
+  );
+
   it('streams chat as chunks with one id: role, content, finish, usage, [DONE]', async () => {
     gw = buildTestGateway();
     const res = await gw.app.inject({
@@ -117,7 +138,16 @@ describe('gateway relay', () => {
     const scheduler = new ScriptedScheduler((e, self) => {
       switch (e.type) {
         case 'arrive':
-          return [{ type: 'dispatch', id: e.request.id, instance: asInstanceId('a'), vllmPriority: 0, resume: false }];
+          return [
+            {
+              type: 'dispatch',
+              id: e.request.id,
+              instance: asInstanceId('a'),
+              vllmPriority: 0,
+              streamTokens: true,
+              resume: false,
+            },
+          ];
         case 'tokens': {
           const next = plan[step];
           if (next !== undefined && self.tokensOf(e.id) >= next.at) {
@@ -134,6 +164,7 @@ describe('gateway relay', () => {
               id: e.id,
               instance: asInstanceId(migrating ? 'b' : 'a'),
               vllmPriority: 0,
+              streamTokens: true,
               resume: true,
             },
           ];
@@ -185,10 +216,28 @@ describe('gateway relay', () => {
     const b = new FakeBackend({ id: 'b' });
     const scheduler = new ScriptedScheduler((e) => {
       if (e.type === 'arrive') {
-        return [{ type: 'dispatch', id: e.request.id, instance: asInstanceId('a'), vllmPriority: 0, resume: false }];
+        return [
+          {
+            type: 'dispatch',
+            id: e.request.id,
+            instance: asInstanceId('a'),
+            vllmPriority: 0,
+            streamTokens: true,
+            resume: false,
+          },
+        ];
       }
       if (e.type === 'interrupted')
-        return [{ type: 'dispatch', id: e.id, instance: asInstanceId('b'), vllmPriority: 0, resume: true }];
+        return [
+          {
+            type: 'dispatch',
+            id: e.id,
+            instance: asInstanceId('b'),
+            vllmPriority: 0,
+            streamTokens: true,
+            resume: true,
+          },
+        ];
       return [];
     });
     gw = buildTestGateway({ backends: [a, b], scheduler });
@@ -210,12 +259,30 @@ describe('gateway relay', () => {
     let moved = false;
     const scheduler = new ScriptedScheduler((e, self) => {
       if (e.type === 'arrive') {
-        return [{ type: 'dispatch', id: e.request.id, instance: asInstanceId('a'), vllmPriority: 0, resume: false }];
+        return [
+          {
+            type: 'dispatch',
+            id: e.request.id,
+            instance: asInstanceId('a'),
+            vllmPriority: 0,
+            streamTokens: true,
+            resume: false,
+          },
+        ];
       }
       // As after instanceDown: the scheduler requeues the run and places it on b unasked.
       if (e.type === 'tokens' && !moved && self.tokensOf(e.id) >= 3) {
         moved = true;
-        return [{ type: 'dispatch', id: e.id, instance: asInstanceId('b'), vllmPriority: 0, resume: true }];
+        return [
+          {
+            type: 'dispatch',
+            id: e.id,
+            instance: asInstanceId('b'),
+            vllmPriority: 0,
+            streamTokens: true,
+            resume: true,
+          },
+        ];
       }
       return [];
     });
@@ -241,6 +308,7 @@ describe('gateway relay', () => {
               id: e.type === 'arrive' ? e.request.id : e.id,
               instance: asInstanceId('a'),
               vllmPriority: 0,
+              streamTokens: true,
               resume: e.type === 'interrupted',
             },
           ]

@@ -13,7 +13,16 @@ const payload = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max
 function recordingScheduler() {
   return new ScriptedScheduler((e) =>
     e.type === 'arrive'
-      ? [{ type: 'dispatch', id: e.request.id, instance: asInstanceId('a'), vllmPriority: 0, resume: false }]
+      ? [
+          {
+            type: 'dispatch',
+            id: e.request.id,
+            instance: asInstanceId('a'),
+            vllmPriority: 0,
+            streamTokens: true,
+            resume: false,
+          },
+        ]
       : [],
   );
 }

@@ -9,5 +9,5 @@ export { stepDurationMs } from './step-time.js';
 export type { StepShape } from './step-time.js';
 export { BLOCK_SIZE_TOKENS } from './kv-cache.js';
 export * from './tokenizer.js';
-export { chooseToken, contextHashOf, EOS_ONE_IN } from './generator.js';
+export { chooseToken, contextHashOf, pushContextHash, EOS_ONE_IN } from './generator.js';
 export type * from './types.js';

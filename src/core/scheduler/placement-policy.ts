@@ -59,6 +59,11 @@ export function place(
   }
 }
 
+/** rr and least-loaded act only at dispatch; every other policy charges, preempts or migrates as tokens flow. */
+export function needsTokenProgress(policy: SchedulerOptions['policy']): boolean {
+  return policy !== 'rr' && policy !== 'least-loaded';
+}
+
 export function recomputeFor(rec: RequestRecord, instance: InstanceId, blockSizeTokens: number): SchedulerObservation {
   return {
     type: 'recompute',

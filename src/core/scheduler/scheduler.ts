@@ -14,7 +14,7 @@ import { NOOP_SCHEDULER_OBSERVER, type RequestOutcome, type SchedulerObserver } 
 import { resolveSchedulerOptions, type SchedulerOptions } from './options.js';
 import { applyInstanceEvent, type InstanceState, type InstanceView, markDown, viewOf } from './placement.js';
 import { admissionCheck } from './admission.js';
-import { place, recomputeFor, vllmPriorityFor } from './placement-policy.js';
+import { needsTokenProgress, place, recomputeFor, vllmPriorityFor } from './placement-policy.js';
 import { choosePreemptionVictim } from './preemption.js';
 import {
   contextTokens,
@@ -52,6 +52,10 @@ class CoreScheduler implements Scheduler {
   readonly #rr = { cursor: 0 };
   #seq = 0;
   #lastMigrationMs = -Infinity;
+  /** Last arrival time per priority class (priority headroom). */
+  readonly #classSeenMs = new Map<number, number>();
+  /** The options with the KV high-water mark lowered by the priority headroom. */
+  readonly #reservedOpts: SchedulerOptions;
 
   constructor(opts: SchedulerOptions, deps: SchedulerDeps) {
     this.#opts = opts;
@@ -60,6 +64,7 @@ class CoreScheduler implements Scheduler {
     void deps.rng;
     this.#obs = deps.observer ?? NOOP_SCHEDULER_OBSERVER;
     this.#vtc = new VtcCounters(opts.tenantWeights, opts.wIn, opts.wOut);
+    this.#reservedOpts = { ...opts, kvHighWater: opts.kvHighWater - opts.priorityHeadroom };
   }
 
   apply(event: SchedEvent): SchedDecision[] {
@@ -150,6 +155,7 @@ class CoreScheduler implements Scheduler {
     };
     const refusal = admissionCheck(req, this.#instances.values(), this.#queue, this.#opts, this.#dispatchTimesMs);
     if (refusal !== undefined) return reject(refusal.code, refusal.retryAfterMs);
+    this.#classSeenMs.set(req.priority, nowMs);
     const rec = createRecord(req, this.#seq++, nowMs);
     this.#records.set(req.id, rec);
     this.#enqueue(rec);
@@ -268,7 +274,7 @@ class CoreScheduler implements Scheduler {
       const head = this.#queue.pick(order, nowMs, this.#opts.priorityAgingMs, counter);
       if (head === undefined) return;
       const views = this.#views(nowMs);
-      const target = place(head, views, this.#instances, this.#opts, this.#rr);
+      const target = place(head, views, this.#instances, this.#placementOpts(head, nowMs), this.#rr);
       if (target !== undefined) {
         this.#queue.remove(head);
         this.#observeDepth(head.req.tenant);
@@ -278,6 +284,15 @@ class CoreScheduler implements Scheduler {
       if (policy === 'fairway') this.#maybePreempt(head, views, nowMs, out);
       return; // VTC admission: no skipping past the head, fairness over head-of-line blocking
     }
+  }
+
+  /** Lower classes leave `priorityHeadroom` of KV free while a higher class is active. */
+  #placementOpts(head: RequestRecord, nowMs: number): SchedulerOptions {
+    if (this.#opts.priorityHeadroom <= 0) return this.#opts;
+    for (const [cls, seenMs] of this.#classSeenMs) {
+      if (cls > head.req.priority && nowMs - seenMs < this.#opts.priorityAgingMs) return this.#reservedOpts;
+    }
+    return this.#opts;
   }
 
   #maybePreempt(head: RequestRecord, views: Map<InstanceId, InstanceView>, nowMs: number, out: SchedDecision[]): void {
@@ -346,7 +361,14 @@ class CoreScheduler implements Scheduler {
     } else {
       this.#obs.observe(recomputeFor(rec, instance, this.#opts.blockSizeTokens));
     }
-    out.push({ type: 'dispatch', id, instance, vllmPriority, resume });
+    out.push({
+      type: 'dispatch',
+      id,
+      instance,
+      vllmPriority,
+      resume,
+      streamTokens: needsTokenProgress(this.#opts.policy),
+    });
     this.#obs.observe({ type: 'dispatch', id, tenant, instance, resume, waitedMs });
     this.#dispatchTimesMs.push(nowMs);
     if (this.#dispatchTimesMs.length > DISPATCH_HISTORY) this.#dispatchTimesMs.shift();

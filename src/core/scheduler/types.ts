@@ -78,6 +78,12 @@ export type SchedDecision =
       readonly vllmPriority: number;
       /** True when this resumes a preempted or migrated request as a continuation. */
       readonly resume: boolean;
+      /**
+       * The policy needs this run's progress token by token (output charged as generated, preemption,
+       * migration). When false and the client does not stream either, the mechanism may ask the
+       * backend for one final answer instead of a stream.
+       */
+      readonly streamTokens: boolean;
     }
   /**
    * Abort the request upstream and report `stopped` with the tokens generated so far. The request goes

@@ -28,6 +28,8 @@ function fifoBefore(a: RequestRecord, b: RequestRecord): boolean {
 export class WaitingQueue {
   readonly #byTenant = new Map<TenantId, RequestRecord[]>();
   readonly #ids = new Set<RequestId>();
+  /** Queued requests per base priority class (the aging cap and the single-class fast path). */
+  readonly #classCounts = new Map<number, number>();
 
   get size(): number {
     return this.#ids.size;
@@ -58,6 +60,8 @@ export class WaitingQueue {
     while (at > 0 && fifoBefore(rec, list[at - 1] as RequestRecord)) at--;
     list.splice(at, 0, rec);
     this.#ids.add(rec.req.id);
+    const p = rec.req.priority;
+    this.#classCounts.set(p, (this.#classCounts.get(p) ?? 0) + 1);
   }
 
   remove(rec: RequestRecord): boolean {
@@ -66,6 +70,10 @@ export class WaitingQueue {
     const at = list?.indexOf(rec) ?? -1;
     invariant(list !== undefined && at >= 0, `${rec.req.id} indexed but not in its tenant list`);
     list.splice(at, 1);
+    const p = rec.req.priority;
+    const n = (this.#classCounts.get(p) ?? 0) - 1;
+    if (n <= 0) this.#classCounts.delete(p);
+    else this.#classCounts.set(p, n);
     return true;
   }
 
@@ -77,15 +85,20 @@ export class WaitingQueue {
   /**
    * The next request to dispatch, or undefined when empty. Ties break on (effective class, counter,
    * FIFO position, arrival sequence, request id), so the result depends only on state, never on luck.
+   * Aging only lifts a request up to the highest base class queued: it exists to get lower classes
+   * past higher ones, and must not turn same-class VTC order into FCFS under sustained overload.
    */
   pick(order: QueueOrder, nowMs: number, agingMs: number, counter: (t: TenantId) => number): RequestRecord | undefined {
+    if (this.#classCounts.size === 1) return this.#pickSingleClass(order, counter);
+    let maxBase = -Infinity;
+    for (const p of this.#classCounts.keys()) maxBase = Math.max(maxBase, p);
     let best: RequestRecord | undefined;
     let bestClass = -Infinity;
     let bestCounter = Infinity;
     for (const [tenant, list] of this.#byTenant) {
       const c = order === 'vtc' ? counter(tenant) : 0;
       for (const rec of list) {
-        const cls = effectiveClass(rec, nowMs, agingMs);
+        const cls = Math.min(maxBase, effectiveClass(rec, nowMs, agingMs));
         if (best === undefined || cls > bestClass) {
           best = rec;
           bestClass = cls;
@@ -105,6 +118,25 @@ export class WaitingQueue {
           best = rec;
           bestCounter = c;
         }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * `pick` when every queued request has the same base class: aging is capped at that class, so all
+   * effective classes are equal and each tenant's FIFO head is its best candidate. O(tenants).
+   */
+  #pickSingleClass(order: QueueOrder, counter: (t: TenantId) => number): RequestRecord | undefined {
+    let best: RequestRecord | undefined;
+    let bestCounter = Infinity;
+    for (const [tenant, list] of this.#byTenant) {
+      const head = list[0];
+      if (head === undefined) continue;
+      const c = order === 'vtc' ? counter(tenant) : 0;
+      if (best === undefined || c < bestCounter || (c === bestCounter && fifoBefore(head, best))) {
+        best = head;
+        bestCounter = c;
       }
     }
     return best;

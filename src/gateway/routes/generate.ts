@@ -1,6 +1,8 @@
 /**
- * POST /v1/chat/completions and POST /v1/completions: validate, shape, queue through the dispatcher,
- * then relay the generation as SSE frames (written straight to the socket) or one JSON body.
+ * POST /v1/chat/completions and POST /v1/completions: validate, shape, look the request up in the
+ * semantic cache (a hit is replayed without scheduling), else queue through the dispatcher, relay
+ * the generation as SSE frames (written straight to the socket) or one JSON body, and offer the
+ * finished answer to the cache.
  */
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -21,6 +23,8 @@ import {
   type ResponseIdentity,
 } from '../response-format.js';
 import { ChatCompletionBody, CompletionBody } from '../schemas/openai.js';
+import { cacheHeaders, cacheRequestOf, finishedAnswerOf, replayBody, replayFrames } from '../cache-replay.js';
+import type { LookupOutcome } from '../../cache/semantic-cache.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -72,9 +76,9 @@ async function handle(
     throw new FairwayError('FW_ERR_MODEL_NOT_FOUND', { model: modelName }, { param: 'model' });
   }
   const shape = shapeRequest(kind, body, model);
-  if (inFlight.count >= deps.config.server.maxInFlight) {
-    throw new FairwayError('FW_ERR_QUEUE_FULL', { detail: 'gateway in-flight limit' }, { retryAfterMs: 1000 });
-  }
+  const cacheRequest = cacheRequestOf(kind, body, request.headers, tenant.id);
+  const outcome = await lookupCache(deps, cacheRequest, request);
+  const cacheHead = cacheHeaders(outcome);
   const id = asRequestId(request.id);
   const asked = typeof body.priority === 'number' ? body.priority : priorityHeader(request.headers);
   const priority = deps.tenants.priorityFor(tenant, asked);
@@ -83,6 +87,7 @@ async function handle(
     kind,
     body,
     maxTokens: shape.maxTokens,
+    clientStreams: shape.stream,
     sched: {
       id,
       tenant: tenant.id,
@@ -100,6 +105,22 @@ async function handle(
     model: modelName,
     tokenIds: shape.returnTokenIds,
   };
+  if (outcome?.kind === 'hit') {
+    const res = reply.raw;
+    if (!shape.stream) {
+      reply.headers({ ...cacheHead, 'x-request-id': id });
+      return replayBody(identity, outcome.answer);
+    }
+    reply.hijack();
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id, ...cacheHead });
+    res.end(replayFrames(identity, outcome.answer, shape.includeUsage));
+    return undefined;
+  }
+  // hits above do not count against the in-flight limit: they never reach a backend
+  if (inFlight.count >= deps.config.server.maxInFlight) {
+    throw new FairwayError('FW_ERR_QUEUE_FULL', { detail: 'gateway in-flight limit' }, { retryAfterMs: 1000 });
+  }
+  const ticket = outcome === null || outcome.kind === 'unknown-category' ? null : outcome.ticket;
   const m = deps.metrics;
   const tenantLabel = { tenant: tenant.id as string };
   const latencyLabels = { tenant: tenant.id as string, priority: String(priority) };
@@ -114,6 +135,13 @@ async function handle(
   const timedOut = () => controller.signal.reason === TIMED_OUT;
 
   let started = false;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
+  let generated = 0;
+  let tbt: { observe(value: number): void } | undefined;
   let promptIds: readonly number[] | null = null;
   let firstDelta = true;
   let lastTokenAt = 0;
@@ -124,19 +152,25 @@ async function handle(
       m.ttftSeconds.observe(latencyLabels, (lastTokenAt - startedAt) / 1000);
       if (!shape.stream) return;
       reply.hijack();
-      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id });
+      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id, ...cacheHead });
       const opening = openingFrame(identity, promptTokenIds);
       if (opening !== null) res.write(opening);
       promptIds = promptTokenIds;
     },
     delta(text, tokenIds) {
       const now = performance.now();
-      if (!firstDelta) m.tbtSeconds.observe(tenantLabel, (now - lastTokenAt) / 1000);
+      if (!firstDelta) (tbt ??= m.tbtSeconds.labels(tenantLabel)).observe((now - lastTokenAt) / 1000);
       lastTokenAt = now;
-      m.generatedTokens.inc(tenantLabel, tokenIds?.length ?? 1);
+      generated += tokenIds?.length ?? 1;
       if (!shape.stream) return;
       const prompt = firstDelta && kind === 'completions' ? promptIds : undefined;
       firstDelta = false;
+      // Frames produced in the same tick (several tokens in one upstream chunk) leave in one write.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (!res.write(deltaFrame(identity, text, tokenIds, null, null, prompt))) {
         return once(res, 'drain').then(() => undefined);
       }
@@ -150,8 +184,15 @@ async function handle(
     const result = await runGeneration(job, gen, sink, controller.signal);
     m.promptTokens.inc(tenantLabel, result.usage.prompt_tokens);
     m.e2eSeconds.observe(latencyLabels, (performance.now() - startedAt) / 1000);
+    if (ticket !== null && deps.cache !== undefined) {
+      // stored after the answer completed; the client never waits for the cache
+      const cache = deps.cache;
+      void cache.store(ticket, finishedAnswerOf(result, modelName)).catch((e: unknown) => {
+        request.log.warn({ err: e }, 'cache store failed');
+      });
+    }
     if (!shape.stream) {
-      reply.header('x-request-id', id);
+      reply.headers({ ...cacheHead, 'x-request-id': id });
       return completeBody(identity, result);
     }
     if (!started) sink.start(result.promptTokenIds);
@@ -180,6 +221,32 @@ async function handle(
     clearTimeout(timeout);
     inFlight.count -= 1;
     m.inFlight.dec();
+    if (generated > 0) m.generatedTokens.inc(tenantLabel, generated);
     res.off('close', onClose);
   }
+}
+
+/** The cache's verdict, or null when the cache is off or failed (a broken cache never fails a request). */
+async function lookupCache(
+  deps: GatewayDeps,
+  cacheRequest: Parameters<NonNullable<GatewayDeps['cache']>['lookup']>[0],
+  request: FastifyRequest,
+): Promise<LookupOutcome | null> {
+  const cache = deps.cache;
+  if (cache === undefined) return null;
+  let outcome: LookupOutcome;
+  try {
+    outcome = await cache.lookup(cacheRequest);
+  } catch (e) {
+    request.log.warn({ err: e }, 'cache lookup failed; answering without the cache');
+    return null;
+  }
+  if (outcome.kind === 'unknown-category') {
+    throw new FairwayError(
+      'FW_ERR_UNKNOWN_CATEGORY',
+      { category: outcome.name, known: cache.policy.categoryNames.join(', ') },
+      { param: 'x-fairway-category' },
+    );
+  }
+  return outcome;
 }

@@ -36,7 +36,7 @@ describe('rr policy', () => {
     const h = harness({ policy: 'rr' });
     h.up('i1');
     expect(h.arrive(req('r1'))).toEqual([
-      { type: 'dispatch', id: 'r1', instance: 'i1', vllmPriority: 0, resume: false },
+      { type: 'dispatch', id: 'r1', instance: 'i1', vllmPriority: 0, streamTokens: false, resume: false },
     ]);
   });
 });
@@ -113,7 +113,9 @@ describe('admission common to all policies', () => {
     h.arrive(req('r1'));
     h.apply({ type: 'tokens', id: req('r1').id, n: 5 });
     const ds = h.apply({ type: 'instanceDown', instance: inst('i1') });
-    expect(ds).toEqual([{ type: 'dispatch', id: 'r1', instance: 'i2', vllmPriority: 0, resume: true }]);
+    expect(ds).toEqual([
+      { type: 'dispatch', id: 'r1', instance: 'i2', vllmPriority: 0, streamTokens: false, resume: true },
+    ]);
     const recompute = h.observed.find((o) => o.type === 'recompute');
     expect(recompute).toMatchObject({ id: 'r1', tokens: 105, sameInstance: false });
   });

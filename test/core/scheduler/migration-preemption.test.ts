@@ -48,7 +48,7 @@ describe('migration (llumnix, fairway)', () => {
       expect(h.sched.tick(h.clock.nowMs())).toEqual([]); // at most one migration in flight per instance
       h.apply({ type: 'tokens', id: id('r3'), n: 4 });
       expect(h.apply({ type: 'stopped', id: id('r3'), generatedTokens: 4 })).toEqual([
-        { type: 'dispatch', id: 'r3', instance: 'i2', vllmPriority: 0, resume: true },
+        { type: 'dispatch', id: 'r3', instance: 'i2', vllmPriority: 0, streamTokens: true, resume: true },
       ]);
       expect(h.observed.filter((o) => o.type === 'recompute')).toMatchObject([
         { id: 'r3', tokens: 104, sameInstance: false },
@@ -138,7 +138,7 @@ describe('preemption (fairway)', () => {
     const queued = h.sched.snapshot().queued;
     expect(queued).toMatchObject([{ id: 'a2', continuation: true }]);
     expect(h.apply({ type: 'finished', id: id('a1') })).toEqual([
-      { type: 'dispatch', id: 'a2', instance: 'i1', vllmPriority: 0, resume: true },
+      { type: 'dispatch', id: 'a2', instance: 'i1', vllmPriority: 0, streamTokens: true, resume: true },
     ]);
     expect(h.observed.filter((o) => o.type === 'recompute')).toMatchObject([
       { id: 'a2', sameInstance: true, tokens: 4 },

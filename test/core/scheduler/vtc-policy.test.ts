@@ -15,7 +15,7 @@ describe('vtc charging', () => {
     h.up('i2');
     h.snap('i2', 0, 0, 0);
     expect(h.apply({ type: 'instanceDown', instance: inst('i1') })).toEqual([
-      { type: 'dispatch', id: 'r1', instance: 'i2', vllmPriority: 0, resume: true },
+      { type: 'dispatch', id: 'r1', instance: 'i2', vllmPriority: 0, streamTokens: true, resume: true },
     ]);
     const charges = h.observed.filter((o) => o.type === 'charge');
     expect(charges).toEqual([
