@@ -4,7 +4,7 @@
  * false-hit rate per category on the hard-negative fixtures, and end-to-end lookup latency per tier.
  *
  * Usage: tsx bench/cache-quality.ts [--pairs N] [--fit] [--target-precision P]
- *   --pairs N   QQP pairs taken from the top of ../shared/datasets/qqp/qqp-dev.jsonl (default 4000)
+ *   --pairs N   QQP pairs taken from the top of ../shared/datasets/qqp/qqp-dev.jsonl (default 8000)
  *   --fit       fit the verifier on the calibration half and print weights for src/cache/verifier-weights.ts
  *               (--fit-only: stop after printing; the conversation threshold is placed mid-way between
  *               --target-precision P (default 0.8) and --min-recall R (default 0.25) on the calibrate half)
@@ -31,12 +31,12 @@ import {
 } from '../src/cache/quality.js';
 import { openSemanticCache, policyOf } from '../src/cache/semantic-cache-open.js';
 import type { SemanticCache } from '../src/cache/semantic-cache.js';
-import { fitVerifier, placeBetween } from '../src/cache/verifier.js';
+import { fitVerifier, placeBetween, type VerifierWeights } from '../src/cache/verifier.js';
 import { verifierFor } from '../src/cache/verifier-weights.js';
 
 const { values } = parseArgs({
   options: {
-    pairs: { type: 'string', default: '4000' },
+    pairs: { type: 'string', default: '8000' },
     fit: { type: 'boolean', default: false },
     'target-precision': { type: 'string', default: '0.8' },
     'min-recall': { type: 'string', default: '0.25' },
@@ -63,15 +63,22 @@ function section(embedder: 'use' | 'hash') {
   return { ...config.cache, mechanism: { ...config.cache.mechanism, embedder } };
 }
 
+/** The verifier in use: the committed weights, or with --fit the ones just fitted on the calibrate half. */
+let verifier: VerifierWeights = verifierFor('use');
+
 async function openFor(embedder: 'use' | 'hash'): Promise<SemanticCache> {
-  return openSemanticCache(section(embedder), { clock, ...(embedder === 'use' ? { embedder: use } : {}) });
+  return openSemanticCache(section(embedder), {
+    clock,
+    verifier,
+    ...(embedder === 'use' ? { embedder: use } : {}),
+  });
 }
 
 const asConversation = (pairs: readonly LabelledPair[]): LabelledPair[] =>
   pairs.map((p) => ({ ...p, category: 'conversation' }));
 
 const result: Record<string, unknown> = {
-  command: `tsx bench/cache-quality.ts --pairs ${N}`,
+  command: `tsx bench/cache-quality.ts --pairs ${N}${values.fit ? ' --fit' : ''}`,
   node: process.version,
   cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
   commit: (() => {
@@ -114,7 +121,8 @@ if (values['skip-qqp']) {
       MIN_RECALL,
     );
     const provenance = `QQP dev, first ${N} pairs, calibrate half (${calibration.length} pairs, sha256 split); threshold ${conversation} placed mid-way between precision ${TARGET} and recall ${MIN_RECALL} on that half`;
-    console.log(JSON.stringify({ ...placed, provenance }, null, 2));
+    verifier = { ...placed, provenance };
+    console.log(JSON.stringify(verifier, null, 2));
     if (values['fit-only']) {
       await use.close();
       await hash.close();
@@ -122,7 +130,6 @@ if (values['skip-qqp']) {
     }
   }
 
-  const verifier = verifierFor('use');
   const scoredReport = await scorePairs(report, hash, use, verifier, policy);
   const grid = THRESHOLD_GRID.filter((_, i) => i % 5 === 0);
   const useCache = await openFor('use');
@@ -144,6 +151,7 @@ if (values['skip-qqp']) {
     calibratePairs: calibration.length,
     reportPairs: report.length,
     verifier: verifier.provenance,
+    verifierWeights: { bias: verifier.bias, weights: verifier.weights },
     conversationThreshold: conversation,
     use: {
       atConversationThreshold: useEval.overall,
@@ -203,7 +211,7 @@ result.hardNegativesHoldout = await hardNegatives(HOLDOUT);
 // thresholds recommended by `fairway cache calibrate` on hard-negatives.jsonl (precision 0.97),
 // reported on the holdout only
 {
-  const tuning = await scorePairs(readPairs(HARD), hash, use, verifierFor('use'), policy);
+  const tuning = await scorePairs(readPairs(HARD), hash, use, verifier, policy);
   const recommended = calibrate(tuning, policy, 0.97);
   const categories = { ...config.cache.categories } as Record<string, (typeof config.cache.categories)[string]>;
   const chosen: Record<string, number> = {};
@@ -218,7 +226,7 @@ result.hardNegativesHoldout = await hardNegatives(HOLDOUT);
     };
   }
   const tuned = { ...config.cache, categories, mechanism: { ...config.cache.mechanism, embedder: 'use' as const } };
-  const cache = await openSemanticCache(tuned, { clock, embedder: use });
+  const cache = await openSemanticCache(tuned, { clock, embedder: use, verifier });
   const holdout = readPairs(HOLDOUT);
   const r = await evaluatePairs(cache, holdout);
   await cache.close();
@@ -235,7 +243,7 @@ result.hardNegativesHoldout = await hardNegatives(HOLDOUT);
 // --- end-to-end lookup latency per tier ---
 async function latency(): Promise<Record<string, unknown>> {
   // its own USE pool, no memo: the semantic path pays for a real embedding of each unseen question
-  const cache = await openSemanticCache(section('use'), { clock });
+  const cache = await openSemanticCache(section('use'), { clock, verifier });
   const texts = existsSync(QQP)
     ? readPairs(QQP, 1500).map((p) => p.a)
     : Array.from({ length: 1500 }, (_, i) => `question number ${i} about topic ${i % 37}`);

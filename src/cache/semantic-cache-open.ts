@@ -16,6 +16,7 @@ import type { CacheObserver } from './semantic-cache-types.js';
 import { createLmdbDocumentStore } from './stores/lmdb-store.js';
 import { createMemoryDocumentStore } from './stores/memory-store.js';
 import { verifierFor } from './verifier-weights.js';
+import type { VerifierWeights } from './verifier.js';
 
 export type CacheSection = Config['cache'];
 export type MechanismConfig = CacheSection['mechanism'];
@@ -26,6 +27,8 @@ export interface OpenCacheDeps {
   readonly loadProbe?: () => LoadSignal | null;
   /** Overrides `mechanism.embedder` (the CLI's `--embedder`). */
   readonly embedder?: Embedder;
+  /** Overrides the fitted verifier weights (the quality benchmark's `--fit`). */
+  readonly verifier?: VerifierWeights;
 }
 
 /** The policy part of the cache section (everything but `enabled` and `mechanism`). */
@@ -92,7 +95,10 @@ export async function openSemanticCache(section: CacheSection, deps: OpenCacheDe
     lexicalIndex,
     semanticEmbedder,
     semanticIndex,
-    verifiers: { lexical: verifierFor('hash'), semantic: verifierFor(semanticEmbedder?.name ?? 'hash') },
+    verifiers: {
+      lexical: verifierFor('hash'),
+      semantic: deps.verifier ?? verifierFor(semanticEmbedder?.name ?? 'hash'),
+    },
     searchK: m.searchK,
     sweepIntervalMs: m.sweepIntervalMs,
     loadSampleIntervalMs: m.loadSampleIntervalMs,
