@@ -79,6 +79,35 @@ describe('gateway relay', () => {
     },
   );
 
+  it.each([
+    [true, 7],
+    [false, undefined],
+  ] as const)('forwards the scheduler vLLM priority only when configured (%s)', async (forward, expected) => {
+    const a = new FakeBackend({ id: 'a' });
+    const scheduler = new ScriptedScheduler((e) =>
+      e.type === 'arrive'
+        ? [
+            {
+              type: 'dispatch',
+              id: e.request.id,
+              instance: asInstanceId('a'),
+              vllmPriority: 7,
+              streamTokens: true,
+              resume: false,
+            },
+          ]
+        : [],
+    );
+    gw = buildTestGateway({ backends: [a], scheduler, config: { scheduler: { forwardVllmPriority: forward } } });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/completions',
+      payload: { model: MODEL, prompt: 'a b', max_tokens: 2, priority: 3 },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(a.requests[0]!.body.priority).toBe(expected);
+  });
+
   it('streams chat as chunks with one id: role, content, finish, usage, [DONE]', async () => {
     gw = buildTestGateway();
     const res = await gw.app.inject({

@@ -43,7 +43,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GatewayDeps
     client: (instance) => deps.fleet.client(instance),
     classify: (error, instance) => deps.classifyUpstreamError(error, instance),
     instanceFailed: (instance) => deps.fleet.instanceFailed(instance),
-    forwardPriority: false,
+    forwardPriority: deps.config.scheduler.forwardVllmPriority,
     maxInterruptions: 3,
     log: app.log,
   };
