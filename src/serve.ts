@@ -10,7 +10,7 @@ import type { BackendClient, ModelCard } from './core/ports.js';
 import { SeededRng } from './core/rng.js';
 import { createScheduler } from './core/scheduler/scheduler.js';
 import type { Config } from './config/schema.js';
-import { createInstancePool, type InstancePool, type InstanceStatus } from './backends/instance-pool.js';
+import { createInstancePool, type InstancePool } from './backends/instance-pool.js';
 import { createVllmClient } from './backends/vllm-client.js';
 import { classifyUpstreamError } from './backends/errors.js';
 import { buildApp } from './gateway/app.js';
@@ -81,11 +81,10 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     { clock, rng: new SeededRng(0), observer: createSchedulerMetrics(metrics.registry) },
   );
   const dispatcher = new Dispatcher({ scheduler, clock, tickIntervalMs: config.scheduler.migrationIntervalMs });
-  const onUp = (s: InstanceStatus) => {
+  pool.onInstanceUp((s) => {
     metrics.instanceUp.set({ instance: s.id }, 1);
     dispatcher.instanceUp(s.id, capacity.get(s.id) ?? DEFAULT_KV_CAPACITY_TOKENS);
-  };
-  pool.onInstanceUp(onUp);
+  });
   pool.onInstanceDown((s) => {
     metrics.instanceUp.set({ instance: s.id }, 0);
     dispatcher.instanceDown(s.id);

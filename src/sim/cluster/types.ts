@@ -2,21 +2,12 @@
  * Inputs and outputs of the cluster simulator: the trace requests it replays, its options and its
  * result. Plain data only.
  */
+import type { TraceRequest } from '../../replay/trace-loader.js';
 import type { SchedulerObserver, SchedulerOptions, SchedulerPolicy } from '../../core/scheduler/index.js';
 import type { RequestRecord, RunFacts } from '../../replay/record.js';
 
-/** What the simulator needs of a trace request (a `TraceRequest` fits). */
-export interface SimTraceRequest {
-  /** 0-based position in `requests`. */
-  readonly index: number;
-  readonly arrivalMs: number;
-  readonly promptTokens: number;
-  readonly outputTokens: number;
-  readonly tenant: string;
-  readonly weight: number;
-  readonly priority: number;
-  readonly sessionId?: string;
-}
+/** What the simulator needs of a trace request: a loaded `TraceRequest` without its file position. */
+export type SimTraceRequest = Omit<TraceRequest, 'line' | 'model'>;
 
 export interface ClusterSimOptions {
   /** In arrival order, `index` = position. Ignored arrivals times in closed-loop mode. */
