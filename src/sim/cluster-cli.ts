@@ -28,6 +28,7 @@ const COMMON_HELP = `  --trace FILE            BurstGPT v1/v2/v3, Azure LLM 2023
   --preset NAME           engine preset (default llama3-8b-a100; llama3-8b-h100, llama3-70b-h100-tp4,
                           llama2-7b-a10, opt-13b-a100-distserve, zero-cost)
   --kv-tokens N           override the preset's KV capacity per instance
+  --max-batched-tokens N  engine per-step token budget (vLLM --max-num-batched-tokens, default 8192)
   --seed S                seed for prompts, tenants and the scheduler (default 1)
   --load RHO | --rate R | --speed X
                           scale arrivals to RHO x the measured cluster capacity, to R req/s, or by X
@@ -65,6 +66,7 @@ const OPTIONS = {
   instances: s,
   preset: s,
   'kv-tokens': s,
+  'max-batched-tokens': s,
   seed: s,
   load: s,
   rate: s,
@@ -110,6 +112,7 @@ export interface PreparedRun {
   readonly preset: string;
   readonly seed: number;
   readonly kvTokens?: number;
+  readonly maxBatchedTokens?: number;
   readonly rttMs?: number;
   readonly scrapeMs?: number;
   readonly scheduler: Partial<SchedulerOptions>;
@@ -125,6 +128,7 @@ async function prepare(v: Values, help: string): Promise<PreparedRun> {
   const instances = num('instances', v.instances, (n) => Number.isInteger(n) && n >= 1 && n <= 1024) ?? 4;
   const seed = num('seed', v.seed, Number.isInteger) ?? 1;
   const kvTokens = num('kv-tokens', v['kv-tokens'], (n) => Number.isInteger(n) && n >= 16);
+  const maxBatchedTokens = num('max-batched-tokens', v['max-batched-tokens'], (n) => Number.isInteger(n) && n >= 16);
   const load = num('load', v.load);
   const rate = num('rate', v.rate);
   const speed = num('speed', v.speed);
@@ -164,6 +168,7 @@ async function prepare(v: Values, help: string): Promise<PreparedRun> {
       traceKey: JSON.stringify([v.trace, loadOptions]),
       seed,
       ...(kvTokens !== undefined ? { kvTokens } : {}),
+      ...(maxBatchedTokens !== undefined ? { maxBatchedTokens } : {}),
     });
     if (!(capacity.reqPerS > 0)) throw usage('could not measure the cluster capacity on this trace (too short?)');
     trace = scaleTraceToRate(trace, load * capacity.reqPerS);
@@ -176,6 +181,7 @@ async function prepare(v: Values, help: string): Promise<PreparedRun> {
     preset,
     seed,
     ...(kvTokens !== undefined ? { kvTokens } : {}),
+    ...(maxBatchedTokens !== undefined ? { maxBatchedTokens } : {}),
     ...(rttMs !== undefined ? { rttMs } : {}),
     ...(scrapeMs !== undefined ? { scrapeMs } : {}),
     scheduler,
@@ -195,6 +201,7 @@ export function runPolicy(run: PreparedRun, policy: SchedulerPolicy, wallNowMs?:
     seed: run.seed,
     scheduler: run.scheduler,
     ...(run.kvTokens !== undefined ? { kvTokens: run.kvTokens } : {}),
+    ...(run.maxBatchedTokens !== undefined ? { maxBatchedTokens: run.maxBatchedTokens } : {}),
     ...(run.rttMs !== undefined ? { networkRttMs: run.rttMs } : {}),
     ...(run.scrapeMs !== undefined ? { scrapeIntervalMs: run.scrapeMs } : {}),
     ...(wallNowMs !== undefined ? { wallNowMs } : {}),

@@ -16,6 +16,7 @@ export interface CapacityOptions {
   readonly instances: number;
   readonly preset: string;
   readonly kvTokens?: number;
+  readonly maxBatchedTokens?: number;
   /** Distinguishes traces in the cache (e.g. path + load options). */
   readonly traceKey: string;
   readonly seed?: number;
@@ -32,7 +33,14 @@ export interface Capacity {
 const cache = new Map<string, Capacity>();
 
 export function measureCapacity(opts: CapacityOptions): Capacity {
-  const key = JSON.stringify([opts.preset, opts.instances, opts.kvTokens ?? null, opts.traceKey, opts.seed ?? 1]);
+  const key = JSON.stringify([
+    opts.preset,
+    opts.instances,
+    opts.kvTokens ?? null,
+    opts.maxBatchedTokens ?? null,
+    opts.traceKey,
+    opts.seed ?? 1,
+  ]);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const preset = findPreset(opts.preset);
@@ -60,6 +68,7 @@ export function measureCapacity(opts: CapacityOptions): Capacity {
     seed: opts.seed ?? 1,
     closedLoop: { concurrency, total },
     ...(opts.kvTokens !== undefined ? { kvTokens: opts.kvTokens } : {}),
+    ...(opts.maxBatchedTokens !== undefined ? { maxBatchedTokens: opts.maxBatchedTokens } : {}),
     wallNowMs: () => 0,
   });
   const finishes = result.records.map((r) => r.finishMs).sort((a, b) => a - b);

@@ -133,6 +133,7 @@ export class ClusterSimulation {
         policy: enginePolicy,
         seed: 0,
         ...(opts.kvTokens !== undefined ? { kvTokens: opts.kvTokens } : {}),
+        ...(opts.maxBatchedTokens !== undefined ? { maxNumBatchedTokens: opts.maxBatchedTokens } : {}),
       });
       this.#instances.push({ id: asInstanceId(`i${i}`), engine, stepping: false, pendingAborts: [] });
     }

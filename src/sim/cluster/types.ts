@@ -22,6 +22,8 @@ export interface ClusterSimOptions {
   readonly scheduler?: Partial<SchedulerOptions>;
   /** Engine KV capacity override, in tokens. */
   readonly kvTokens?: number;
+  /** Engine per-step token budget override (vLLM `--max-num-batched-tokens`; default 8192). */
+  readonly maxBatchedTokens?: number;
   /** Gateway <-> instance round trip. Default 0.5 ms (algorithms.md 6.1). */
   readonly networkRttMs?: number;
   /** Metrics scrape interval. Default 50 ms. */
