@@ -34,13 +34,24 @@ export interface RunningGateway {
 }
 
 function createFleetView(pool: InstancePool, clients: ReadonlyMap<InstanceId, BackendClient>): FleetView {
+  // Model lists change when an instance comes up or goes down (and, rarely, on a later health poll):
+  // rebuild on those events and at least every metrics scrape, never per request.
+  let models: readonly ModelCard[] | null = null;
+  const forget = (): void => {
+    models = null;
+  };
+  pool.onInstanceUp(forget);
+  pool.onInstanceDown(forget);
+  pool.onMetrics(forget);
   return {
     models(): readonly ModelCard[] {
+      if (models !== null) return models;
       const seen = new Map<string, ModelCard>();
       for (const status of pool.list()) {
         for (const card of status.modelCards) if (!seen.has(card.id)) seen.set(card.id, card);
       }
-      return [...seen.values()];
+      models = [...seen.values()];
+      return models;
     },
     anyHealthy: () => pool.healthy().length > 0,
     client: (instance) => clients.get(asInstanceId(instance)),

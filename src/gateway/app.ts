@@ -49,8 +49,17 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     }
     done();
   });
+  // One counter child per (route, status) seen: both are bounded by the routes and HTTP.
+  const answered = new Map<string, { inc(): void }>();
   app.addHook('onResponse', (request, reply, done) => {
-    deps.metrics.requests.inc({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    const route = request.routeOptions.url ?? 'unknown';
+    const key = `${route} ${reply.statusCode}`;
+    let counter = answered.get(key);
+    if (counter === undefined) {
+      counter = deps.metrics.requests.labels(route, String(reply.statusCode));
+      answered.set(key, counter);
+    }
+    counter.inc();
     done();
   });
   registerGenerationRoutes(app, deps);

@@ -18,13 +18,24 @@ export interface GatewayMetrics {
   readonly promptTokens: Counter<'tenant'>;
   readonly interruptions: Counter<'reason'>;
   readonly instanceUp: Gauge<'instance'>;
+  /** The per-request series of one tenant and priority, resolved once and reused (no label lookups per request). */
+  seriesFor(tenant: string, priority: number): RequestSeries;
+}
+
+export interface RequestSeries {
+  readonly ttft: { observe(seconds: number): void };
+  readonly tbt: { observe(seconds: number): void };
+  readonly e2e: { observe(seconds: number): void };
+  readonly promptTokens: { inc(n: number): void };
+  readonly generatedTokens: { inc(n: number): void };
 }
 
 export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'fairway_process_' });
   const registers = [registry];
-  return {
+  const series = new Map<string, RequestSeries>();
+  const metrics: Omit<GatewayMetrics, 'seriesFor'> = {
     registry,
     requests: new Counter({
       name: 'fairway_requests_total',
@@ -78,5 +89,25 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       labelNames: ['instance'] as const,
       registers,
     }),
+  };
+  return {
+    ...metrics,
+    seriesFor(tenant, priority) {
+      // Tenants and priority classes are bounded by the config, so this map is too.
+      const key = `${tenant}\u0001${priority}`;
+      let found = series.get(key);
+      if (found === undefined) {
+        const p = String(priority);
+        found = {
+          ttft: metrics.ttftSeconds.labels(tenant, p),
+          tbt: metrics.tbtSeconds.labels(tenant),
+          e2e: metrics.e2eSeconds.labels(tenant, p),
+          promptTokens: metrics.promptTokens.labels(tenant),
+          generatedTokens: metrics.generatedTokens.labels(tenant),
+        };
+        series.set(key, found);
+      }
+      return found;
+    },
   };
 }

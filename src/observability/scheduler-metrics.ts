@@ -8,6 +8,13 @@ import type { SchedulerObserver } from '../core/scheduler/observer.js';
 
 const WAIT_BUCKETS_S = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
+interface TenantSeries {
+  readonly vtc: { set(value: number): void };
+  readonly prompt: { inc(value: number): void };
+  readonly output: { inc(value: number): void };
+  readonly depth: { set(value: number): void };
+}
+
 export function createSchedulerMetrics(registry: Registry): SchedulerObserver {
   const registers = [registry];
   const queueDepth = new Gauge({
@@ -65,19 +72,39 @@ export function createSchedulerMetrics(registry: Registry): SchedulerObserver {
     buckets: WAIT_BUCKETS_S,
     registers,
   });
+  // Per-tenant children, resolved once: observations arrive per streamed token, and a label lookup
+  // per call would cost more than the update. Tenants are bounded by the config (plus 'anonymous').
+  const byTenant = new Map<string, TenantSeries>();
+  const seriesOf = (tenant: string): TenantSeries => {
+    let series = byTenant.get(tenant);
+    if (series === undefined) {
+      series = {
+        vtc: vtcCounter.labels(tenant),
+        prompt: serviceTokens.labels(tenant, 'prompt'),
+        output: serviceTokens.labels(tenant, 'output'),
+        depth: queueDepth.labels(tenant),
+      };
+      byTenant.set(tenant, series);
+    }
+    return series;
+  };
+  const waitFresh = queueWait.labels('false');
+  const waitResume = queueWait.labels('true');
   return {
     observe(o) {
       switch (o.type) {
-        case 'charge':
-          vtcCounter.set({ tenant: o.tenant }, o.counter);
+        case 'charge': {
+          const series = seriesOf(o.tenant);
+          series.vtc.set(o.counter);
           // A prompt correction may refund (negative tokens); the service counter only counts up.
-          if (o.tokens > 0) serviceTokens.inc({ tenant: o.tenant, kind: o.kind }, o.tokens);
+          if (o.tokens > 0) (o.kind === 'prompt' ? series.prompt : series.output).inc(o.tokens);
           break;
+        }
         case 'lift':
-          vtcCounter.set({ tenant: o.tenant }, o.to);
+          seriesOf(o.tenant).vtc.set(o.to);
           break;
         case 'queueDepth':
-          queueDepth.set({ tenant: o.tenant }, o.tenantDepth);
+          seriesOf(o.tenant).depth.set(o.tenantDepth);
           break;
         case 'preempt':
           preemptions.inc({ reason: o.reason });
@@ -95,7 +122,7 @@ export function createSchedulerMetrics(registry: Registry): SchedulerObserver {
           rejections.inc({ code: o.code });
           break;
         case 'dispatch':
-          queueWait.observe({ resume: String(o.resume) }, o.waitedMs / 1000);
+          (o.resume ? waitResume : waitFresh).observe(o.waitedMs / 1000);
           break;
         case 'done':
           break;

@@ -122,8 +122,7 @@ async function handle(
   }
   const ticket = outcome === null || outcome.kind === 'unknown-category' ? null : outcome.ticket;
   const m = deps.metrics;
-  const tenantLabel = { tenant: tenant.id as string };
-  const latencyLabels = { tenant: tenant.id as string, priority: String(priority) };
+  const series = m.seriesFor(tenant.id, priority);
   const controller = new AbortController();
   const res = reply.raw;
   const onClose = () => {
@@ -141,7 +140,6 @@ async function handle(
     res.uncork();
   };
   let generated = 0;
-  let tbt: { observe(value: number): void } | undefined;
   let promptIds: readonly number[] | null = null;
   let firstDelta = true;
   let lastTokenAt = 0;
@@ -149,7 +147,7 @@ async function handle(
     start(promptTokenIds) {
       started = true;
       lastTokenAt = performance.now();
-      m.ttftSeconds.observe(latencyLabels, (lastTokenAt - startedAt) / 1000);
+      series.ttft.observe((lastTokenAt - startedAt) / 1000);
       if (!shape.stream) return;
       reply.hijack();
       res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id, ...cacheHead });
@@ -159,7 +157,7 @@ async function handle(
     },
     delta(text, tokenIds) {
       const now = performance.now();
-      if (!firstDelta) (tbt ??= m.tbtSeconds.labels(tenantLabel)).observe((now - lastTokenAt) / 1000);
+      if (!firstDelta) series.tbt.observe((now - lastTokenAt) / 1000);
       lastTokenAt = now;
       generated += tokenIds?.length ?? 1;
       if (!shape.stream) return;
@@ -182,8 +180,8 @@ async function handle(
   inFlight.count += 1;
   try {
     const result = await runGeneration(job, gen, sink, controller.signal);
-    m.promptTokens.inc(tenantLabel, result.usage.prompt_tokens);
-    m.e2eSeconds.observe(latencyLabels, (performance.now() - startedAt) / 1000);
+    series.promptTokens.inc(result.usage.prompt_tokens);
+    series.e2e.observe((performance.now() - startedAt) / 1000);
     if (ticket !== null && deps.cache !== undefined) {
       // stored after the answer completed; the client never waits for the cache
       const cache = deps.cache;
@@ -221,7 +219,7 @@ async function handle(
     clearTimeout(timeout);
     inFlight.count -= 1;
     m.inFlight.dec();
-    if (generated > 0) m.generatedTokens.inc(tenantLabel, generated);
+    if (generated > 0) series.generatedTokens.inc(generated);
     res.off('close', onClose);
   }
 }
