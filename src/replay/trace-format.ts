@@ -57,6 +57,35 @@ export interface ParsedRow {
 export type RowResult =
   { readonly kind: 'row'; readonly row: ParsedRow } | { readonly kind: 'malformed'; readonly reason: string };
 
+/** A parsed row; empty optional fields are left out rather than stored as '' or undefined. */
+function rowOf(
+  offsetMs: number,
+  promptTokens: number,
+  outputTokens: number,
+  priority: number,
+  extra: {
+    sessionId?: string | undefined;
+    tenant?: string | undefined;
+    weight?: number | undefined;
+    model?: string | undefined;
+  },
+): RowResult {
+  const { sessionId, tenant, weight, model } = extra;
+  return {
+    kind: 'row',
+    row: {
+      offsetMs,
+      promptTokens,
+      outputTokens,
+      priority,
+      ...(sessionId !== undefined && sessionId !== '' ? { sessionId } : {}),
+      ...(tenant !== undefined && tenant !== '' ? { tenant } : {}),
+      ...(weight !== undefined ? { weight } : {}),
+      ...(model !== undefined && model !== '' ? { model } : {}),
+    },
+  };
+}
+
 export interface RowParser {
   readonly format: TraceFormat;
   parse(line: string): RowResult;
@@ -236,19 +265,7 @@ function csvParser(format: TraceFormat, columnCount: number, layout: CsvLayout):
       const sessionId = at(fields, layout.session);
       const tenant = at(fields, layout.tenant);
       const model = at(fields, layout.model);
-      return {
-        kind: 'row',
-        row: {
-          offsetMs: tracker.offsetMs(time),
-          promptTokens,
-          outputTokens,
-          priority,
-          ...(sessionId !== undefined && sessionId !== '' ? { sessionId } : {}),
-          ...(tenant !== undefined && tenant !== '' ? { tenant } : {}),
-          ...(weight !== undefined ? { weight } : {}),
-          ...(model !== undefined && model !== '' ? { model } : {}),
-        },
-      };
+      return rowOf(tracker.offsetMs(time), promptTokens, outputTokens, priority, { sessionId, tenant, weight, model });
     },
   };
 }
@@ -281,18 +298,8 @@ function jsonlParser(map: ColumnMap, rules: readonly PriorityRule[]): RowParser 
       const w = map.weight === undefined ? undefined : o[map.weight];
       const tenant = map.tenant === undefined ? undefined : str(o[map.tenant]);
       const sessionId = map.session === undefined ? undefined : str(o[map.session]);
-      return {
-        kind: 'row',
-        row: {
-          offsetMs: tracker.offsetMs(time),
-          promptTokens,
-          outputTokens,
-          priority,
-          ...(sessionId !== undefined && sessionId !== '' ? { sessionId } : {}),
-          ...(tenant !== undefined && tenant !== '' ? { tenant } : {}),
-          ...(typeof w === 'number' && w > 0 ? { weight: w } : {}),
-        },
-      };
+      const weight = typeof w === 'number' && w > 0 ? w : undefined;
+      return rowOf(tracker.offsetMs(time), promptTokens, outputTokens, priority, { sessionId, tenant, weight });
     },
   };
 }

@@ -162,6 +162,11 @@ export function fakeFleet(backends: readonly FakeBackend[]): FleetView & { failu
   };
 }
 
+/** A dispatch decision to a fake instance, streaming token progress. */
+export function dispatchTo(id: RequestId, instance: string, resume: boolean): SchedDecision {
+  return { type: 'dispatch', id, instance: asInstanceId(instance), vllmPriority: 0, streamTokens: true, resume };
+}
+
 /**
  * A scheduler driven by a script: every event is recorded, and `onEvent` returns the decisions.
  * Lets a test preempt or migrate at an exact token.

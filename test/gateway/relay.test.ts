@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asInstanceId, type RequestId } from '../../src/core/ids.js';
 import type { SchedDecision } from '../../src/core/scheduler/types.js';
-import { FakeBackend, MODEL, ScriptedScheduler, nextToken, toIds, wordOf } from './fakes.js';
+import { FakeBackend, MODEL, ScriptedScheduler, nextToken, toIds, wordOf, dispatchTo } from './fakes.js';
 import { buildTestGateway, parseSse } from './harness.js';
 
 type Chunk = {
@@ -167,16 +167,7 @@ describe('gateway relay', () => {
     const scheduler = new ScriptedScheduler((e, self) => {
       switch (e.type) {
         case 'arrive':
-          return [
-            {
-              type: 'dispatch',
-              id: e.request.id,
-              instance: asInstanceId('a'),
-              vllmPriority: 0,
-              streamTokens: true,
-              resume: false,
-            },
-          ];
+          return [dispatchTo(e.request.id, 'a', false)];
         case 'tokens': {
           const next = plan[step];
           if (next !== undefined && self.tokensOf(e.id) >= next.at) {
@@ -245,28 +236,9 @@ describe('gateway relay', () => {
     const b = new FakeBackend({ id: 'b' });
     const scheduler = new ScriptedScheduler((e) => {
       if (e.type === 'arrive') {
-        return [
-          {
-            type: 'dispatch',
-            id: e.request.id,
-            instance: asInstanceId('a'),
-            vllmPriority: 0,
-            streamTokens: true,
-            resume: false,
-          },
-        ];
+        return [dispatchTo(e.request.id, 'a', false)];
       }
-      if (e.type === 'interrupted')
-        return [
-          {
-            type: 'dispatch',
-            id: e.id,
-            instance: asInstanceId('b'),
-            vllmPriority: 0,
-            streamTokens: true,
-            resume: true,
-          },
-        ];
+      if (e.type === 'interrupted') return [dispatchTo(e.id, 'b', true)];
       return [];
     });
     gw = buildTestGateway({ backends: [a, b], scheduler });
@@ -288,30 +260,12 @@ describe('gateway relay', () => {
     let moved = false;
     const scheduler = new ScriptedScheduler((e, self) => {
       if (e.type === 'arrive') {
-        return [
-          {
-            type: 'dispatch',
-            id: e.request.id,
-            instance: asInstanceId('a'),
-            vllmPriority: 0,
-            streamTokens: true,
-            resume: false,
-          },
-        ];
+        return [dispatchTo(e.request.id, 'a', false)];
       }
       // As after instanceDown: the scheduler requeues the run and places it on b unasked.
       if (e.type === 'tokens' && !moved && self.tokensOf(e.id) >= 3) {
         moved = true;
-        return [
-          {
-            type: 'dispatch',
-            id: e.id,
-            instance: asInstanceId('b'),
-            vllmPriority: 0,
-            streamTokens: true,
-            resume: true,
-          },
-        ];
+        return [dispatchTo(e.id, 'b', true)];
       }
       return [];
     });

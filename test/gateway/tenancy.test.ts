@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asInstanceId } from '../../src/core/ids.js';
 import { sha256Hex } from '../../src/gateway/tenancy.js';
-import { MODEL, ScriptedScheduler } from './fakes.js';
+import { MODEL, ScriptedScheduler, dispatchTo } from './fakes.js';
 import { buildTestGateway } from './harness.js';
 
 const tenants = [
@@ -11,20 +10,7 @@ const tenants = [
 const payload = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 };
 
 function recordingScheduler() {
-  return new ScriptedScheduler((e) =>
-    e.type === 'arrive'
-      ? [
-          {
-            type: 'dispatch',
-            id: e.request.id,
-            instance: asInstanceId('a'),
-            vllmPriority: 0,
-            streamTokens: true,
-            resume: false,
-          },
-        ]
-      : [],
-  );
+  return new ScriptedScheduler((e) => (e.type === 'arrive' ? [dispatchTo(e.request.id, 'a', false)] : []));
 }
 
 describe('tenancy and the admin API', () => {
