@@ -203,6 +203,12 @@ export const SchedulerSchema = Type.Object(
       description:
         'KV fraction kept free for higher classes: while one arrived within priorityAgingMs, lower classes dispatch only up to kvHighWater minus this.',
     }),
+    prefillPacingTokens: SchedInt(
+      0,
+      0,
+      1_048_576,
+      'fairway: while a higher class is active, lower classes go only where own not-yet-prefilled context stays within this (0 = off); shorter engine steps for urgent prefills, paid in lower-class latency under overload.',
+    ),
     blockSizeTokens: SchedInt(
       16,
       1,

@@ -55,6 +55,13 @@ export interface SchedulerOptions {
    * load 0.9 on llama2-7b-a10, the lost capacity aged class 0 into class 1 and both P99s passed 100 s.
    */
   readonly priorityHeadroom: number;
+  /**
+   * fairway: while a higher class is active, a lower-class request goes only to an instance whose own
+   * not-yet-prefilled context stays within this many tokens with it (one request always fits an instance
+   * with none pending). Smaller engine steps for the higher class's prefill, bought with lower-class
+   * throughput during overload. 0 = off (default): measured trade-off in bench/results/scheduler-compare.json.
+   */
+  readonly prefillPacingTokens: number;
   /** KV block size: a same-instance resume recomputes only the last partial block. */
   readonly blockSizeTokens: number;
   /** Forward a non-zero vLLM `priority` (needs `--scheduling-policy priority`, else vLLM rejects it). */
@@ -87,6 +94,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = Object.freeze({
   freenessHighSteps: 192,
   priorityAgingMs: 60_000,
   priorityHeadroom: 0,
+  prefillPacingTokens: 0,
   blockSizeTokens: 16,
   forwardVllmPriority: false,
   vllmPriorityQuantumTokens: 1024,
@@ -112,6 +120,7 @@ export function resolveSchedulerOptions(partial: Partial<SchedulerOptions> = {})
   check(o.staleMetricsMs >= 1 && o.migrationIntervalMs >= 1 && o.priorityAgingMs >= 1, 'intervals must be >= 1');
   check(o.priorityHeadroom >= 0 && o.priorityHeadroom < o.kvHighWater, 'priorityHeadroom must be in [0, kvHighWater)');
   check(o.freenessHighSteps >= o.freenessLowSteps, 'freenessHighSteps must be >= freenessLowSteps');
+  check(o.prefillPacingTokens >= 0, 'prefillPacingTokens must be >= 0');
   check(o.blockSizeTokens >= 1 && o.vllmPriorityQuantumTokens > 0 && o.vllmPriorityClassStride >= 1, 'sizes >= 1');
   check(o.retryAfterMinMs >= 0 && o.retryAfterMaxMs >= o.retryAfterMinMs, 'retryAfter bounds out of order');
   return Object.freeze(o);

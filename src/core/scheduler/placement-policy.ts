@@ -10,14 +10,33 @@ import {
   type InstanceState,
   type InstanceView,
   pickLeastLoaded,
+  pickLeastPending,
   pickMaxFreeness,
+  type QueueLimits,
   recomputeEstimateTokens,
+  UNBOUNDED_QUEUES,
+  withinPace,
 } from './placement.js';
 import { contextTokens, type RequestRecord } from './request-record.js';
 
 /**
+ * Where a request stands among the priority classes active now (arrived within `priorityAgingMs`):
+ * `urgent` = above the default class with no higher class active; `yielding` = a higher class is
+ * active; `plain` = neither.
+ */
+export type PriorityStanding = 'urgent' | 'yielding' | 'plain';
+
+/** An urgent request whose class vLLM sees (forwarded priority) is ordered by the engine: no queue bounds. */
+export function queueLimitsFor(standing: PriorityStanding, opts: SchedulerOptions): QueueLimits {
+  return standing === 'urgent' && opts.forwardVllmPriority ? UNBOUNDED_QUEUES : opts;
+}
+
+/**
  * The instance `rec` should start on now, or undefined to keep holding it. `rr` and `least-loaded`
  * never hold (vLLM queues internally); `vtc`, `llumnix` and `fairway` dispatch only into headroom.
+ * `fairway` also places by priority standing: an urgent request goes where the least unprefilled work
+ * is queued ahead of it (past vLLM's waiting queue when it forwards the priority, since vLLM then
+ * orders its queue by it), and a yielding one only where it keeps the prefill pace.
  */
 export function place(
   rec: RequestRecord,
@@ -25,6 +44,7 @@ export function place(
   instances: ReadonlyMap<InstanceId, InstanceState>,
   opts: SchedulerOptions,
   rr: { cursor: number },
+  standing: PriorityStanding = 'plain',
 ): InstanceId | undefined {
   let accepting = [...views.values()].filter((v) => v.accepting);
   if (accepting.length === 0) return undefined;
@@ -48,13 +68,15 @@ export function place(
     case 'vtc':
       return pickLeastLoaded(accepting.filter((v) => hasHeadroom(v, contextTokens(rec), opts)))?.id;
     case 'llumnix':
+      return pickMaxFreeness(accepting.filter((v) => hasHeadroom(v, contextTokens(rec), opts)))?.id;
     case 'fairway': {
-      const open = accepting.filter((v) => hasHeadroom(v, contextTokens(rec), opts));
+      const demand = contextTokens(rec);
+      const limits = queueLimitsFor(standing, opts);
+      let open = accepting.filter((v) => hasHeadroom(v, demand, opts, limits));
+      if (standing === 'yielding') open = open.filter((v) => withinPace(v, demand, opts.prefillPacingTokens));
       // A continuation goes back where its prefix is cached when that instance has room.
-      if (opts.policy === 'fairway' && rec.lastInstance !== null && open.some((v) => v.id === rec.lastInstance)) {
-        return rec.lastInstance;
-      }
-      return pickMaxFreeness(open)?.id;
+      if (rec.lastInstance !== null && open.some((v) => v.id === rec.lastInstance)) return rec.lastInstance;
+      return (standing === 'urgent' ? pickLeastPending(open) : pickMaxFreeness(open))?.id;
     }
   }
 }

@@ -149,6 +149,12 @@ export function load(v: InstanceView): number {
   return (v.kvTokens + v.pendingTokens) / Math.max(1, v.capacityTokens);
 }
 
+/** The engine queue bounds a holding dispatch respects (the options' by default). */
+export type QueueLimits = Pick<SchedulerOptions, 'maxWaitingPerInstance' | 'maxRunningPerInstance'>;
+
+/** No engine queue bounds: for requests the engine itself orders first (forwarded vLLM priority). */
+export const UNBOUNDED_QUEUES: QueueLimits = { maxWaitingPerInstance: Infinity, maxRunningPerInstance: Infinity };
+
 /**
  * True when a holding policy may send `demandTokens` more here now. Stale metrics count as saturated
  * unless own accounting proves the instance idle (nothing of ours in flight): other clients' load is
@@ -156,14 +162,19 @@ export function load(v: InstanceView): number {
  * An idle instance admits anything that fits its capacity, so a request above the high-water mark can
  * still run somewhere instead of blocking the queue forever.
  */
-export function hasHeadroom(v: InstanceView, demandTokens: number, opts: SchedulerOptions): boolean {
+export function hasHeadroom(
+  v: InstanceView,
+  demandTokens: number,
+  opts: SchedulerOptions,
+  queueLimits: QueueLimits = opts,
+): boolean {
   if (!v.accepting) return false;
   if (v.ownInFlight === 0 && (!v.fresh || (v.running === 0 && v.waiting === 0))) {
     return demandTokens <= v.capacityTokens;
   }
   if (!v.fresh) return false;
-  if (v.waiting > opts.maxWaitingPerInstance) return false;
-  if (v.running + 1 > opts.maxRunningPerInstance) return false;
+  if (v.waiting > queueLimits.maxWaitingPerInstance) return false;
+  if (v.running + 1 > queueLimits.maxRunningPerInstance) return false;
   return v.kvTokens + v.pendingTokens + demandTokens <= opts.kvHighWater * v.capacityTokens;
 }
 
@@ -177,6 +188,24 @@ export function pickLeastLoaded(views: readonly InstanceView[]): InstanceView | 
       best = v;
       bestLoad = l;
     }
+  }
+  return best;
+}
+
+/**
+ * Prefill pacing: true when `demandTokens` more of unprefilled context keeps the instance's own
+ * not-yet-started work within `paceTokens` (an instance with none pending always takes one request).
+ */
+export function withinPace(v: InstanceView, demandTokens: number, paceTokens: number): boolean {
+  return paceTokens <= 0 || v.pendingTokens === 0 || v.pendingTokens + demandTokens <= paceTokens;
+}
+
+/** Least unprefilled work queued ahead (own not-started context), ties by max freeness, then instance order. */
+export function pickLeastPending(views: readonly InstanceView[]): InstanceView | undefined {
+  let best: InstanceView | undefined;
+  for (const v of views) {
+    if (best === undefined || v.pendingTokens < best.pendingTokens) best = v;
+    else if (v.pendingTokens === best.pendingTokens && freeness(v) > freeness(best)) best = v;
   }
   return best;
 }

@@ -6,7 +6,7 @@
  */
 import type { InstanceId, TenantId } from '../ids.js';
 import type { SchedulerOptions } from './options.js';
-import { hasHeadroom, type InstanceView } from './placement.js';
+import { hasHeadroom, type InstanceView, type QueueLimits } from './placement.js';
 import { contextTokens, type RequestRecord } from './request-record.js';
 
 export interface PreemptionChoice {
@@ -47,6 +47,7 @@ export function choosePreemptionVictim(
   counter: (tenant: TenantId) => number,
   opts: SchedulerOptions,
   nowMs: number,
+  limits: QueueLimits = opts,
 ): PreemptionChoice | undefined {
   for (const v of views.values()) if (v.stopping > 0 || v.pendingTokens > 0) return undefined;
   const demand = contextTokens(head);
@@ -75,7 +76,7 @@ export function choosePreemptionVictim(
       gain = gap;
     } else continue;
     const freed = without(v, rec);
-    if (!hasHeadroom(freed, demand, opts)) continue;
+    if (!hasHeadroom(freed, demand, opts, limits)) continue;
     // If the victim's blocks can stay cached beside the head, its resume re-prefills one partial block.
     const ctx = contextTokens(rec);
     const spare = v.capacityTokens - freed.kvTokens - freed.pendingTokens - demand;

@@ -12,9 +12,23 @@ import type { Rng } from '../rng.js';
 import { planMigrations } from './migration.js';
 import { NOOP_SCHEDULER_OBSERVER, type RequestOutcome, type SchedulerObserver } from './observer.js';
 import { resolveSchedulerOptions, type SchedulerOptions } from './options.js';
-import { applyInstanceEvent, type InstanceState, type InstanceView, markDown, viewOf } from './placement.js';
+import {
+  applyInstanceEvent,
+  type InstanceState,
+  type InstanceView,
+  markDown,
+  type QueueLimits,
+  viewOf,
+} from './placement.js';
 import { admissionCheck } from './admission.js';
-import { needsTokenProgress, place, recomputeFor, vllmPriorityFor } from './placement-policy.js';
+import {
+  needsTokenProgress,
+  place,
+  type PriorityStanding,
+  queueLimitsFor,
+  recomputeFor,
+  vllmPriorityFor,
+} from './placement-policy.js';
 import { choosePreemptionVictim } from './preemption.js';
 import {
   contextTokens,
@@ -52,7 +66,7 @@ class CoreScheduler implements Scheduler {
   readonly #rr = { cursor: 0 };
   #seq = 0;
   #lastMigrationMs = -Infinity;
-  /** Last arrival time per priority class (priority headroom). */
+  /** Last arrival time per priority class (priority standing and headroom). */
   readonly #classSeenMs = new Map<number, number>();
   /** The options with the KV high-water mark lowered by the priority headroom. */
   readonly #reservedOpts: SchedulerOptions;
@@ -274,16 +288,28 @@ class CoreScheduler implements Scheduler {
       const head = this.#queue.pick(order, nowMs, this.#opts.priorityAgingMs, counter);
       if (head === undefined) return;
       const views = this.#views(nowMs);
-      const target = place(head, views, this.#instances, this.#placementOpts(head, nowMs), this.#rr);
+      const standing = this.#standing(head, nowMs);
+      const target = place(head, views, this.#instances, this.#placementOpts(head, nowMs), this.#rr, standing);
       if (target !== undefined) {
         this.#queue.remove(head);
         this.#observeDepth(head.req.tenant);
         this.#dispatch(head, target, nowMs, out);
         continue;
       }
-      if (policy === 'fairway') this.#maybePreempt(head, views, nowMs, out);
+      if (policy === 'fairway') this.#maybePreempt(head, views, nowMs, out, queueLimitsFor(standing, this.#opts));
       return; // VTC admission: no skipping past the head, fairness over head-of-line blocking
     }
+  }
+
+  /** `head`'s priority standing among the classes that arrived within the last `priorityAgingMs`. */
+  #standing(head: RequestRecord, nowMs: number): PriorityStanding {
+    const cls = head.req.priority;
+    let higherActive = false;
+    for (const [seen, seenMs] of this.#classSeenMs) {
+      if (seen > cls && nowMs - seenMs < this.#opts.priorityAgingMs) higherActive = true;
+    }
+    if (higherActive) return 'yielding';
+    return cls > 0 ? 'urgent' : 'plain';
   }
 
   /** Lower classes leave `priorityHeadroom` of KV free while a higher class is active. */
@@ -295,9 +321,15 @@ class CoreScheduler implements Scheduler {
     return this.#opts;
   }
 
-  #maybePreempt(head: RequestRecord, views: Map<InstanceId, InstanceView>, nowMs: number, out: SchedDecision[]): void {
+  #maybePreempt(
+    head: RequestRecord,
+    views: Map<InstanceId, InstanceView>,
+    nowMs: number,
+    out: SchedDecision[],
+    limits: QueueLimits,
+  ): void {
     const counter = (t: TenantId): number => this.#vtc.counter(t);
-    const choice = choosePreemptionVictim(head, views, this.#records.values(), counter, this.#opts, nowMs);
+    const choice = choosePreemptionVictim(head, views, this.#records.values(), counter, this.#opts, nowMs, limits);
     if (choice === undefined) return;
     const { victim, reason } = choice;
     invariant(victim.instance !== null, `preempting ${victim.req.id} without an instance`);
