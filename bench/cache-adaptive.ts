@@ -1,13 +1,15 @@
 /**
- * Backend traffic removed by the load-adaptive cache policy under a simulated overload: one seeded
- * stream of QQP questions with Zipf-distributed repetition and paraphrases, replayed in virtual time
- * against an in-process cache and a fixed-capacity backend model, once with `adaptive.enabled` and
- * once without. Measures only; decides nothing for the gateway.
+ * Backend traffic removed by the load-adaptive cache policy and by request coalescing under a
+ * simulated overload: one seeded stream of QQP questions with Zipf-distributed repetition and
+ * paraphrases, replayed in virtual time against an in-process cache and a fixed-capacity backend
+ * model, four times: baseline, `adaptive.enabled` only, coalescing only (the gateway's Coalescer on
+ * virtual timeouts), both. Measures only; decides nothing for the gateway.
  *
  * Usage: tsx bench/cache-adaptive.ts [--questions N] [--seed S] [--zipf S] [--capacity RPS]
- *          [--normal-rps R] [--overload-rps R] [--phases A,B,C]
+ *          [--normal-rps R] [--overload-rps R] [--phases A,B,C] [--max-wait-s S]
  *   --questions N  distinct questions in the pool (default 3000), from the report half of QQP dev
  *   --phases A,B,C seconds of normal load, overload, normal load again (default 300,240,300)
+ *   --max-wait-s S a follower's longest wait for its leader (default cache.coalesce.maxWaitMs)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,8 @@ import { createEmbedder } from '../src/cache/embedders/registry.js';
 import { memoEmbedder, readPairs, round, splitOf } from '../src/cache/quality.js';
 import { openSemanticCache } from '../src/cache/semantic-cache-open.js';
 import type { CacheLookupRequest, CacheTicket } from '../src/cache/semantic-cache-types.js';
+import { coalescableTicket, createCoalescer, type Leader, type Timeouts } from '../src/cache/coalescer.js';
+import type { CachedAnswer } from '../src/cache/stores/document-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     'normal-rps': { type: 'string', default: '4' },
     'overload-rps': { type: 'string', default: '28' },
     phases: { type: 'string', default: '300,240,300' },
+    'max-wait-s': { type: 'string' },
   },
 });
 const QUESTIONS = Number(values.questions);
@@ -126,6 +131,42 @@ log(`embedded ${texts.length} questions in ${embedSeconds.toFixed(1)} s`);
 const config = resolveConfig({ cache: { enabled: true, mechanism: { dataDir: null, embedder: 'use' } } });
 const QUEUE_CAPACITY = config.scheduler.maxQueued;
 const SAMPLE_MS = config.cache.mechanism.loadSampleIntervalMs;
+const MAX_WAIT_MS =
+  values['max-wait-s'] === undefined ? config.cache.coalesce.maxWaitMs : Number(values['max-wait-s']) * 1000;
+const MAX_FOLLOWERS = config.cache.coalesce.maxFollowers;
+
+/** The coalescer's timeouts on the bench's virtual clock: the run loop fires them as events. */
+class VirtualTimeouts implements Timeouts {
+  #clock: ManualClock;
+  #timers: { atMs: number; fire: () => void; live: boolean }[] = [];
+  constructor(clock: ManualClock) {
+    this.#clock = clock;
+  }
+  after(ms: number, fire: () => void): () => void {
+    const t = { atMs: this.#clock.nowMs() + ms, fire, live: true };
+    this.#timers.push(t);
+    return () => void (t.live = false);
+  }
+  nextMs(): number {
+    this.#timers = this.#timers.filter((t) => t.live);
+    return this.#timers.reduce((m, t) => Math.min(m, t.atMs), Number.POSITIVE_INFINITY);
+  }
+  fireDue(nowMs: number): void {
+    const due = this.#timers.filter((t) => t.live && t.atMs <= nowMs).sort((a, b) => a.atMs - b.atMs);
+    this.#timers = this.#timers.filter((t) => t.live && t.atMs > nowMs);
+    for (const t of due) t.fire();
+  }
+}
+
+const ANSWER: CachedAnswer = {
+  responseText: 'answer',
+  tokenIds: null,
+  finishReason: 'stop',
+  usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
+  model: 'm',
+};
+/** Lets the followers' promise callbacks (answers, releases) run at the current virtual time. */
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 function sectionWith(adaptive: boolean): typeof config.cache {
   const categories: typeof config.cache.categories = Object.fromEntries(
@@ -156,6 +197,10 @@ interface Counts {
   missParaphraseStored: number;
   missSamePending: number;
   missNew: number;
+  /** Requests answered by joining an identical in-flight leader (coalescing runs only). */
+  coalesced: number;
+  /** Followers released without an answer (leader dropped, maxWaitMs) that went to the backend. */
+  released: number;
 }
 const emptyCounts = (): Counts => ({
   requests: 0,
@@ -167,13 +212,21 @@ const emptyCounts = (): Counts => ({
   missParaphraseStored: 0,
   missSamePending: 0,
   missNew: 0,
+  coalesced: 0,
+  released: 0,
 });
 
-async function run(adaptive: boolean) {
+type Lead = Leader<CachedAnswer> | null;
+
+async function run(adaptive: boolean, coalesce: boolean) {
   const started = performance.now();
   const clock = new ManualClock(0);
-  const waiting: { ticket: CacheTicket | null; arrivedMs: number; text: string }[] = [];
-  const inFlight: { doneMs: number; ticket: CacheTicket | null; text: string }[] = [];
+  const timeouts = new VirtualTimeouts(clock);
+  const coalescer = coalesce
+    ? createCoalescer<CachedAnswer>({ maxWaitMs: MAX_WAIT_MS, maxFollowers: MAX_FOLLOWERS, timeouts })
+    : null;
+  const waiting: { ticket: CacheTicket | null; arrivedMs: number; text: string; leader: Lead }[] = [];
+  const inFlight: { doneMs: number; ticket: CacheTicket | null; text: string; leader: Lead }[] = [];
   const pending = new Map<string, number>();
   const storedInGroup = new Map<string, Set<string>>();
   const signal = (): LoadSignal => ({
@@ -195,6 +248,7 @@ async function run(adaptive: boolean) {
   let dropped = 0;
   let maxQueue = 0;
   const waits: number[] = [];
+  const coalescedWaits: number[] = [];
   const trace: { tS: number; pressure: number; level: number; thresholds: Record<string, number> }[] = [];
   const minThreshold: Record<string, number> = {};
   let engagedAtMs: number | null = null;
@@ -202,14 +256,32 @@ async function run(adaptive: boolean) {
   let queueDrainedMs: number | null = null;
   let nextSampleMs = SAMPLE_MS;
   let i = 0;
-  const start = (ticket: CacheTicket | null, arrivedMs: number, text: string, nowMs: number): void => {
+  const start = (ticket: CacheTicket | null, arrivedMs: number, text: string, nowMs: number, leader: Lead): void => {
     waits.push(nowMs - arrivedMs);
-    inFlight.push({ doneMs: nowMs + SERVICE_MS, ticket, text });
+    inFlight.push({ doneMs: nowMs + SERVICE_MS, ticket, text, leader });
+  };
+  /** A request the cache did not answer goes to a free slot, else the FIFO queue, else is dropped. */
+  const toBackend = (ticket: CacheTicket | null, text: string, arrivedMs: number, leader: Lead, counts: Counts[]) => {
+    const nowMs = clock.nowMs();
+    pending.set(text, (pending.get(text) ?? 0) + 1);
+    if (inFlight.length < SLOTS) {
+      for (const c of counts) c.backend += 1;
+      start(ticket, arrivedMs, text, nowMs, leader);
+    } else if (waiting.length < QUEUE_CAPACITY) {
+      for (const c of counts) c.backend += 1;
+      waiting.push({ ticket, arrivedMs, text, leader });
+      maxQueue = Math.max(maxQueue, waiting.length);
+    } else {
+      dropped += 1;
+      pending.set(text, (pending.get(text) ?? 1) - 1);
+      leader?.fail(); // its followers go to the backend themselves, as in the gateway
+    }
   };
   for (;;) {
     const nextArrival = arrivals[i]?.atMs ?? Number.POSITIVE_INFINITY;
     const nextDone = inFlight[0]?.doneMs ?? Number.POSITIVE_INFINITY;
-    const nowMs = Math.min(nextArrival, nextDone, nextSampleMs);
+    const nextTimer = timeouts.nextMs();
+    const nowMs = Math.min(nextArrival, nextDone, nextSampleMs, nextTimer);
     // a backlog that never drains stops the run 10 minutes (virtual) after the stream ends
     if (nowMs >= END_MS + 600_000) break;
     clock.set(nowMs);
@@ -221,18 +293,16 @@ async function run(adaptive: boolean) {
       storedInGroup.set(g, (storedInGroup.get(g) ?? new Set()).add(done.text));
       if (done.ticket !== null) {
         await cache.store(done.ticket, {
-          answer: {
-            responseText: 'answer',
-            tokenIds: null,
-            finishReason: 'stop',
-            usage: { promptTokens: 1, completionTokens: 1, totalTokens: 2 },
-            model: 'm',
-          },
+          answer: ANSWER,
           response: { status: 200, finishReason: 'stop', error: false },
         });
       }
+      // the gateway hands the answer to the followers where it offers it to the cache
+      done.leader?.finish(ANSWER);
       const next = waiting.shift();
-      if (next !== undefined) start(next.ticket, next.arrivedMs, next.text, nowMs);
+      if (next !== undefined) start(next.ticket, next.arrivedMs, next.text, nowMs, next.leader);
+    } else if (nowMs === nextTimer) {
+      timeouts.fireDue(nowMs);
     } else if (nowMs === nextSampleMs) {
       // the gateway's timer: one load sample from the probe (queue depth, freeness), sweeps when due
       nextSampleMs += SAMPLE_MS;
@@ -251,7 +321,8 @@ async function run(adaptive: boolean) {
       if (nowMs % 5000 === 0) {
         trace.push({ tS: nowMs / 1000, pressure: round(pressureFrom(signal())), level: round(level), thresholds });
       }
-      if (nowMs >= END_MS && inFlight.length === 0 && waiting.length === 0) break;
+      if (nowMs >= END_MS && inFlight.length === 0 && waiting.length === 0 && (coalescer?.stats().followers ?? 0) === 0)
+        break;
     } else {
       const a = arrivals[i++]!;
       const phase =
@@ -292,20 +363,31 @@ async function run(adaptive: boolean) {
             ? 'missParaphraseStored'
             : 'missNew';
       for (const c of [phase, overall]) c[kind] += 1;
-      pending.set(a.text, (pending.get(a.text) ?? 0) + 1);
-      if (inFlight.length < SLOTS) {
-        for (const c of [phase, overall]) c.backend += 1;
-        start(ticket, a.atMs, a.text, nowMs);
-      } else if (waiting.length < QUEUE_CAPACITY) {
-        for (const c of [phase, overall]) c.backend += 1;
-        waiting.push({ ticket, arrivedMs: a.atMs, text: a.text });
-        maxQueue = Math.max(maxQueue, waiting.length);
-      } else {
-        dropped += 1;
-        pending.set(a.text, (pending.get(a.text) ?? 1) - 1);
+      const counts = [phase, overall];
+      const joinable = coalescer === null ? null : coalescableTicket(cache.policy, out);
+      let leader: Lead = null;
+      if (joinable !== null && coalescer !== null) {
+        const role = coalescer.lead(joinable.exactKey);
+        if (role.role === 'follower') {
+          void role.answer.then((answer) => {
+            if (answer !== null) {
+              for (const c of counts) c.coalesced += 1;
+              coalescedWaits.push(clock.nowMs() - a.atMs);
+              return;
+            }
+            for (const c of counts) c.released += 1;
+            const again = coalescer.lead(joinable.exactKey, { join: false });
+            toBackend(ticket, a.text, a.atMs, again.role === 'leader' ? again : null, counts);
+          });
+          continue;
+        }
+        if (role.role === 'leader') leader = role;
       }
+      toBackend(ticket, a.text, a.atMs, leader, counts);
     }
+    if (coalescer !== null) await flush();
   }
+  coalescer?.close();
   await cache.close();
   const precision = (c: Counts) => ({
     ...c,
@@ -313,11 +395,16 @@ async function run(adaptive: boolean) {
     precision: round(c.hits === 0 ? 1 : 1 - c.falseHits / c.hits),
     semanticPrecision: round(c.semanticHits === 0 ? 1 : 1 - c.semanticFalseHits / c.semanticHits),
   });
-  const sorted = [...waits].sort((a, b) => a - b);
-  const pct = (q: number): number =>
-    round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) / 1000);
+  const pctOf = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return (q: number): number =>
+      round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) / 1000);
+  };
+  const pct = pctOf(waits);
+  const cpct = pctOf(coalescedWaits);
   const result = {
     adaptive,
+    coalesce,
     overall: precision(overall),
     phases: {
       normalBefore: precision(phases.normalBefore),
@@ -329,6 +416,7 @@ async function run(adaptive: boolean) {
     droppedQueueFull: dropped,
     maxQueueDepth: maxQueue,
     queueWaitS: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
+    coalescedWaitS: { p50: cpct(0.5), p99: cpct(0.99), max: cpct(1) },
     adaptation: {
       firstEngagedS: engagedAtMs === null ? null : engagedAtMs / 1000,
       minThreshold: Object.fromEntries(Object.entries(minThreshold).map(([k, v]) => [k, round(v)])),
@@ -342,16 +430,25 @@ async function run(adaptive: boolean) {
     wallSeconds: round((performance.now() - started) / 1000),
   };
   log(
-    `adaptive=${adaptive}: backend ${overall.backend}/${overall.requests} (overload ${phases.overload.backend}/${phases.overload.requests}), precision ${result.overall.precision}, ${result.wallSeconds} s`,
+    `adaptive=${adaptive} coalesce=${coalesce}: backend ${overall.backend}/${overall.requests} (overload ${phases.overload.backend}/${phases.overload.requests}), coalesced ${overall.coalesced}, precision ${result.overall.precision}, ${result.wallSeconds} s`,
   );
   return result;
 }
 
-const off = await run(false);
-const on = await run(true);
+const off = await run(false, false);
+const on = await run(true, false);
+const co = await run(false, true);
+const both = await run(true, true);
 await use.close();
 
 const removed = (a: number, b: number): number => round(a === 0 ? 0 : (a - b) / a);
+type Run = typeof off;
+/** Share of the baseline's backend requests a variant removed, in the overload window and over the run. */
+const removedVs = (x: Run) => ({
+  overloadWindow: removed(off.phases.overload.backend, x.phases.overload.backend),
+  overall: removed(off.overall.backend, x.overall.backend),
+  backend: { overloadWindow: x.phases.overload.backend, overall: x.overall.backend },
+});
 /** Where the removed backend requests went: more exact hits (answers stored sooner), more true or false semantic hits. */
 const breakdown = (x: Counts, y: Counts) => ({
   backendRemoved: x.backend - y.backend,
@@ -385,21 +482,23 @@ const result = {
     backend: { capacityRps: CAPACITY_RPS, slots: SLOTS, serviceS: SERVICE_MS / 1000, queueCapacity: QUEUE_CAPACITY },
     loadSampleMs: SAMPLE_MS,
     load: config.cache.load,
+    coalesce: { maxWaitMs: MAX_WAIT_MS, maxFollowers: MAX_FOLLOWERS, key: 'exact-tier key (CacheTicket.exactKey)' },
     embedder: 'use (memoized, batched 64)',
     embedSeconds: round(embedSeconds),
   },
+  baselineBackend: { overloadWindow: off.phases.overload.backend, overall: off.overall.backend },
+  removed: { adaptiveOnly: removedVs(on), coalescingOnly: removedVs(co), both: removedVs(both) },
   removedByAdaptive: {
     overall: removed(off.overall.backend, on.overall.backend),
     overloadWindow: removed(off.phases.overload.backend, on.phases.overload.backend),
     breakdownOverall: breakdown(off.overall, on.overall),
     breakdownOverloadWindow: breakdown(off.phases.overload, on.phases.overload),
   },
-  disabled: off,
-  enabled: on,
+  runs: { baseline: off, adaptive: on, coalescing: co, both },
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/cache-adaptive.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-log(
-  `removed by adaptive: overall ${result.removedByAdaptive.overall}, overload window ${result.removedByAdaptive.overloadWindow}`,
-);
+for (const [name, r] of Object.entries(result.removed)) {
+  log(`removed by ${name}: overload window ${r.overloadWindow}, overall ${r.overall}`);
+}
 log('wrote bench/results/cache-adaptive.json');

@@ -19,6 +19,8 @@ import type { RemovalReason } from './worker-protocol.js';
 import type { VerifierWeights } from './verifier.js';
 
 export type CacheTier = 'exact' | 'lexical' | 'semantic';
+/** What the gateway reports as the serving tier: a cache tier, or `coalesced` (an identical in-flight request's answer). */
+export type ServedTier = CacheTier | 'coalesced';
 export type LookupResultKind = 'hit' | 'miss' | 'bypass';
 
 /** A cached answer as stored: the answer plus the query it answered (guards and the verifier read it). */

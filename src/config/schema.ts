@@ -438,6 +438,31 @@ export const CacheSchema = Type.Object(
       description: 'Serve and store answers through the semantic cache (`fairway serve --demo` turns it on).',
     }),
     mechanism: CacheMechanismSchema,
+    coalesce: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Identical cacheable misses in flight at once go upstream once: followers wait for the leader and get its answer as a hit (tier `coalesced`).',
+        }),
+        maxWaitMs: PositiveMs(
+          300_000,
+          'Longest a follower waits for the leader before going upstream itself; keep it below server.requestTimeoutMs.',
+        ),
+        maxFollowers: Type.Integer({
+          minimum: 0,
+          maximum: 100_000,
+          default: 256,
+          description: 'Followers one in-flight leader may carry; further identical requests go upstream on their own.',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'Request coalescing keyed by the exact-tier key (category, scope/tenant, context, prompt, sampling).',
+      },
+    ),
     defaultCategory: Type.String({
       minLength: 1,
       default: DEFAULT_CACHE_POLICY.defaultCategory,

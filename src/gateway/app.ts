@@ -5,6 +5,8 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { FairwayError } from '../errors.js';
+import type { Coalescer } from '../cache/coalescer.js';
+import type { CachedAnswer } from '../cache/stores/document-store.js';
 import type { GatewayDeps } from './deps.js';
 import { buildErrorHandler, sendError } from './error-handler.js';
 import { registerGenerationRoutes } from './routes/generate.js';
@@ -23,6 +25,8 @@ export interface GatewayApp {
   readonly app: FastifyInstance;
   /** Stops taking new generation requests (503 FW_ERR_SHUTTING_DOWN); in-flight ones finish. */
   readonly beginShutdown: () => void;
+  /** Identical in-flight cacheable misses (null without the cache or with `cache.coalesce.enabled: false`). */
+  readonly coalescer: Coalescer<CachedAnswer> | null;
 }
 
 export function buildApp(deps: GatewayDeps): GatewayApp {
@@ -62,12 +66,13 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     counter.inc();
     done();
   });
-  registerGenerationRoutes(app, deps);
+  const coalescer = registerGenerationRoutes(app, deps);
   registerOpsRoutes(app, deps, () => shuttingDown);
   registerAdminRoutes(app, deps);
   registerCacheAdminRoutes(app, deps);
   return {
     app,
+    coalescer,
     beginShutdown: () => {
       shuttingDown = true;
     },

@@ -5,7 +5,14 @@
  */
 import type { ChatMessage } from '../core/cache/index.js';
 import type { TenantId } from '../core/ids.js';
-import type { CacheLookupRequest, FinishedAnswer, LookupOutcome, StoredAnswer } from '../cache/semantic-cache.js';
+import type {
+  CacheLookupRequest,
+  CacheTicket,
+  FinishedAnswer,
+  LookupOutcome,
+  ServedTier,
+} from '../cache/semantic-cache.js';
+import type { CachedAnswer } from '../cache/stores/document-store.js';
 import type { ClientKind, FinishedGeneration, ResponseIdentity } from './response-format.js';
 import { DONE_FRAME, completeBody, deltaFrame, openingFrame, usageFrame } from './response-format.js';
 
@@ -87,7 +94,22 @@ export function cacheHeaders(outcome: LookupOutcome | null): Record<string, stri
   };
 }
 
-function generationOf(answer: StoredAnswer): FinishedGeneration {
+/**
+ * Headers of a request answered by joining an identical in-flight request (request coalescing): a hit
+ * on tier `coalesced`, similarity and score 1 (same exact key), no entry id (nothing was read from the store).
+ */
+export function coalescedHeaders(ticket: CacheTicket): Record<string, string> {
+  const tier: ServedTier = 'coalesced';
+  return {
+    'x-fairway-cache': 'hit',
+    'x-fairway-cache-tier': tier,
+    'x-fairway-cache-category': ticket.category,
+    'x-fairway-cache-similarity': (1).toFixed(4),
+    'x-fairway-cache-score': (1).toFixed(4),
+  };
+}
+
+function generationOf(answer: CachedAnswer): FinishedGeneration {
   return {
     text: answer.responseText,
     tokenIds: answer.tokenIds,
@@ -102,8 +124,8 @@ function generationOf(answer: StoredAnswer): FinishedGeneration {
   };
 }
 
-/** The JSON body of a hit; usage is the cached answer's usage. */
-export function replayBody(idn: ResponseIdentity, answer: StoredAnswer): Record<string, unknown> {
+/** The JSON body of a hit (or a coalesced answer); usage is the cached answer's usage. */
+export function replayBody(idn: ResponseIdentity, answer: CachedAnswer): Record<string, unknown> {
   return completeBody(idn, generationOf(answer));
 }
 
@@ -118,7 +140,7 @@ export function chunkText(text: string, words = 4): string[] {
 }
 
 /** The SSE frames of a hit, in the same chunk format as a generation, ending with [DONE]. */
-export function replayFrames(idn: ResponseIdentity, answer: StoredAnswer, includeUsage: boolean): string {
+export function replayFrames(idn: ResponseIdentity, answer: CachedAnswer, includeUsage: boolean): string {
   const g = generationOf(answer);
   let out = openingFrame(idn, null) ?? '';
   const chunks = chunkText(g.text);

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of the semantic cache: lookups by category, tier and result, lookup latency,
- * stores, evictions, and (read from the cache at scrape time) entries, bytes, the adaptive threshold
+ * stores, coalesced requests, evictions, and (read from the cache at scrape time) entries, bytes, the adaptive threshold
  * and TTL per category and the load level. Implements the cache's observer; decides nothing.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -11,6 +11,11 @@ const LOOKUP_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.
 export interface CacheMetrics extends CacheObserver {
   /** Where the scrape-time gauges read from (the cache, once it exists). */
   bindStats(read: () => Promise<CacheStats>): void;
+  /**
+   * A request that joined an identical in-flight request: `hit` when it was answered with the leader's
+   * answer, `released` when it got none (leader failed, timeout) and went upstream itself.
+   */
+  coalesced(category: string, result: 'hit' | 'released'): void;
 }
 
 export function createCacheMetrics(registry: Registry): CacheMetrics {
@@ -33,6 +38,12 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     name: 'fairway_cache_stores_total',
     help: 'Answers stored in the cache, by category.',
     labelNames: ['category'] as const,
+    registers,
+  });
+  const coalesced = new Counter({
+    name: 'fairway_cache_coalesced_total',
+    help: 'Requests that waited for an identical in-flight request, by category and result (hit = served its answer, released = went upstream).',
+    labelNames: ['category', 'result'] as const,
     registers,
   });
   // read from the index at scrape time: it counts every removal (sweeps, quota, invalidation)
@@ -105,6 +116,9 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     },
     stored(category) {
       stores.inc({ category });
+    },
+    coalesced(category, result) {
+      coalesced.inc({ category, result });
     },
     evicted() {
       // counted from the index's own tallies at scrape time (see fairway_cache_evictions_total)

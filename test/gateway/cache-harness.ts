@@ -40,7 +40,7 @@ export async function buildCachedGateway(cacheOverrides: Record<string, unknown>
   const cacheMetrics = createCacheMetrics(metrics.registry);
   const cache = await openSemanticCache(config.cache, { clock, observer: cacheMetrics });
   cacheMetrics.bindStats(() => cache.stats());
-  const { app } = buildApp({
+  const { app, coalescer } = buildApp({
     config,
     fleet: fakeFleet(backends),
     dispatcher,
@@ -59,7 +59,7 @@ export async function buildCachedGateway(cacheOverrides: Record<string, unknown>
     dispatcher.stop();
     await cache.close();
   };
-  return { app, backends, cache, clock, metrics, close };
+  return { app, backends, cache, clock, metrics, coalescer, close };
 }
 
 export function chat(

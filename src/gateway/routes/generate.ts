@@ -1,8 +1,9 @@
 /**
  * POST /v1/chat/completions and POST /v1/completions: validate, shape, look the request up in the
- * semantic cache (a hit is replayed without scheduling), else queue through the dispatcher, relay
- * the generation as SSE frames (written straight to the socket) or one JSON body, and offer the
- * finished answer to the cache.
+ * semantic cache (a hit is replayed without scheduling), join an identical in-flight request when
+ * there is one (request coalescing: its answer is replayed like a hit), else queue through the
+ * dispatcher, relay the generation as SSE frames (written straight to the socket) or one JSON body, and
+ * offer the finished answer to the cache and to the requests that joined it.
  */
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -23,8 +24,25 @@ import {
   type ResponseIdentity,
 } from '../response-format.js';
 import { ChatCompletionBody, CompletionBody } from '../schemas/openai.js';
-import { cacheHeaders, cacheRequestOf, finishedAnswerOf, replayBody, replayFrames } from '../cache-replay.js';
+import {
+  cacheHeaders,
+  cacheRequestOf,
+  coalescedHeaders,
+  finishedAnswerOf,
+  replayBody,
+  replayFrames,
+} from '../cache-replay.js';
 import type { LookupOutcome } from '../../cache/semantic-cache.js';
+import type { CachedAnswer } from '../../cache/stores/document-store.js';
+import {
+  coalescableTicket,
+  createCoalescer,
+  isServable,
+  realTimeouts,
+  type Coalescer,
+  type Follower,
+  type Leader,
+} from '../../cache/coalescer.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -36,7 +54,8 @@ const SSE_HEADERS = {
 /** Abort reason of a request that exceeded `server.requestTimeoutMs`. */
 const TIMED_OUT = new Error('request timeout');
 
-export function registerGenerationRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+/** Registers the routes; returns the coalescer of identical in-flight misses (null without the cache or when off). */
+export function registerGenerationRoutes(app: FastifyInstance, deps: GatewayDeps): Coalescer<CachedAnswer> | null {
   const schemaFor = { chat: ChatCompletionBody, completions: CompletionBody } as const;
   const gen: GenerationDeps = {
     dispatcher: deps.dispatcher,
@@ -48,12 +67,28 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GatewayDeps
     log: app.log,
   };
   const inFlight = { count: 0 };
+  const co = deps.config.cache.coalesce;
+  const coalescer =
+    deps.cache !== undefined && co.enabled
+      ? createCoalescer<CachedAnswer>({
+          maxWaitMs: co.maxWaitMs,
+          maxFollowers: co.maxFollowers,
+          timeouts: realTimeouts,
+        })
+      : null;
+  if (coalescer !== null) {
+    app.addHook('onClose', (_app, done) => {
+      coalescer.close();
+      done();
+    });
+  }
   for (const kind of ['chat', 'completions'] as const) {
     const url = kind === 'chat' ? '/v1/chat/completions' : '/v1/completions';
     app.post(url, { schema: { body: schemaFor[kind] } }, (request, reply) =>
-      handle(kind, request, reply, deps, gen, inFlight),
+      handle(kind, request, reply, deps, gen, inFlight, coalescer),
     );
   }
+  return coalescer;
 }
 
 async function handle(
@@ -63,6 +98,7 @@ async function handle(
   deps: GatewayDeps,
   gen: GenerationDeps,
   inFlight: { count: number },
+  coalescer: Coalescer<CachedAnswer> | null,
 ): Promise<unknown> {
   const startedAt = performance.now();
   const tenant = deps.tenants.authenticate(request.headers);
@@ -105,26 +141,45 @@ async function handle(
     model: modelName,
     tokenIds: shape.returnTokenIds,
   };
-  if (outcome?.kind === 'hit') {
-    const res = reply.raw;
+  const res = reply.raw;
+  const replay = (answer: CachedAnswer, head: Record<string, string>): unknown => {
     if (!shape.stream) {
-      reply.headers({ ...cacheHead, 'x-request-id': id });
-      return replayBody(identity, outcome.answer);
+      reply.headers({ ...head, 'x-request-id': id });
+      return replayBody(identity, answer);
     }
     reply.hijack();
-    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id, ...cacheHead });
-    res.end(replayFrames(identity, outcome.answer, shape.includeUsage));
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': id, ...head });
+    res.end(replayFrames(identity, answer, shape.includeUsage));
     return undefined;
+  };
+  if (outcome?.kind === 'hit') return replay(outcome.answer, cacheHead);
+  // a cacheable miss joins an identical request already upstream, or leads for the ones that follow
+  const joinable =
+    coalescer === null || deps.cache === undefined ? null : coalescableTicket(deps.cache.policy, outcome);
+  let leader: Leader<CachedAnswer> | null = null;
+  if (joinable !== null && coalescer !== null) {
+    const role = coalescer.lead(joinable.exactKey);
+    if (role.role === 'follower') {
+      const answer = await follow(role, res);
+      deps.cacheMetrics?.coalesced(joinable.category, answer === null ? 'released' : 'hit');
+      if (answer !== null) return replay(answer, coalescedHeaders(joinable));
+      if (role.reason() === 'left') return undefined; // the client is gone: nobody to answer
+      // released (leader failed or too slow): go upstream, leading the next identical requests if free
+      const again = coalescer.lead(joinable.exactKey, { join: false });
+      if (again.role === 'leader') leader = again;
+    } else if (role.role === 'leader') {
+      leader = role;
+    }
   }
-  // hits above do not count against the in-flight limit: they never reach a backend
+  // hits and coalesced answers above do not count against the in-flight limit: they never reach a backend
   if (inFlight.count >= deps.config.server.maxInFlight) {
+    leader?.fail();
     throw new FairwayError('FW_ERR_QUEUE_FULL', { detail: 'gateway in-flight limit' }, { retryAfterMs: 1000 });
   }
   const ticket = outcome === null || outcome.kind === 'unknown-category' ? null : outcome.ticket;
   const m = deps.metrics;
   const series = m.seriesFor(tenant.id, priority);
   const controller = new AbortController();
-  const res = reply.raw;
   const onClose = () => {
     if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
   };
@@ -185,9 +240,12 @@ async function handle(
     if (ticket !== null && deps.cache !== undefined) {
       // stored after the answer completed; the client never waits for the cache
       const cache = deps.cache;
-      void cache.store(ticket, finishedAnswerOf(result, modelName)).catch((e: unknown) => {
+      const finished = finishedAnswerOf(result, modelName);
+      void cache.store(ticket, finished).catch((e: unknown) => {
         request.log.warn({ err: e }, 'cache store failed');
       });
+      // followers get the answer exactly when the cache would store it (complete, successful)
+      if (leader !== null && isServable(cache.policy, ticket, finished.response)) leader.finish(finished.answer);
     }
     if (!shape.stream) {
       reply.headers({ ...cacheHead, 'x-request-id': id });
@@ -216,10 +274,25 @@ async function handle(
     }
     return undefined;
   } finally {
+    leader?.fail(); // error, abort or timeout: release the followers (no-op after finish)
     clearTimeout(timeout);
     inFlight.count -= 1;
     m.inFlight.dec();
     if (generated > 0) series.generatedTokens.inc(generated);
+    res.off('close', onClose);
+  }
+}
+
+/** Waits for the leader's answer; the follower's client going away stops the wait and nothing else. */
+async function follow(role: Follower<CachedAnswer>, res: FastifyReply['raw']): Promise<CachedAnswer | null> {
+  const onClose = (): void => {
+    if (!res.writableFinished) role.leave();
+  };
+  res.on('close', onClose);
+  if (res.destroyed) role.leave(); // gone while the cache was looked up
+  try {
+    return await role.answer;
+  } finally {
     res.off('close', onClose);
   }
 }
