@@ -11,6 +11,7 @@ import { FairwayError, isFairwayError } from '../errors.js';
 import { continuationAttempt, firstAttempt } from './continuation.js';
 import type { Dispatcher, Lease } from './dispatcher.js';
 import type { ClientKind, FinishedGeneration } from './response-format.js';
+import { StopMatcher, stopStringsOf } from './stop-matcher.js';
 
 export interface GenerationSink {
   /** Called once, before the first delta (stream headers go out here). */
@@ -48,7 +49,10 @@ export interface GenerationDeps {
 interface Progress {
   promptTokenIds: readonly number[] | null;
   readonly generatedTokenIds: number[];
+  /** Everything upstream generated (a text continuation resumes from it). */
   generatedText: string;
+  /** What the client has been sent (generatedText cut at a stop string, minus the held-back tail). */
+  visibleText: string;
   generatedTokens: number;
   idsComplete: boolean;
 }
@@ -65,22 +69,32 @@ export async function runGeneration(
     promptTokenIds: null,
     generatedTokenIds: [],
     generatedText: '',
+    visibleText: '',
     generatedTokens: 0,
     idsComplete: true,
   };
   let started = false;
   let interruptions = 0;
   let promptTokens: number | null = null;
+  // Streamed attempts leave stop strings to the gateway so they hold across continuation seams.
+  const stops = stopStringsOf(job.body);
+  const matcher = stops.length > 0 ? new StopMatcher(stops, job.body.include_stop_str_in_output === true) : null;
+  const minTokens = typeof job.body.min_tokens === 'number' ? job.body.min_tokens : 0;
+  const upstreamBody: Readonly<Record<string, unknown>> =
+    matcher === null ? job.body : withoutKeys(job.body, ['stop', 'include_stop_str_in_output']);
   let lease: Lease = await whileConnected(dispatcher.submit(job.sched));
 
   for (;;) {
     const priority = deps.forwardPriority ? lease.vllmPriority : null;
     let request;
     const stream = job.clientStreams || lease.streamTokens;
+    // Only a streamed attempt can be continued mid-text; a one-shot upstream answer keeps vLLM's stop check.
+    const ownStops = matcher !== null && stream;
+    const body = ownStops ? upstreamBody : job.body;
     // Nothing generated yet (a retry after a failure before the first token): send the request afresh.
-    if (!lease.resume || progress.generatedTokens === 0) request = firstAttempt(job.kind, job.body, priority, stream);
+    if (!lease.resume || progress.generatedTokens === 0) request = firstAttempt(job.kind, body, priority, stream);
     else {
-      const next = continuationAttempt(job.kind, job.body, progress, job.maxTokens, priority);
+      const next = continuationAttempt(job.kind, body, progress, job.maxTokens, priority);
       if (next === null) return finish('length', null, null);
       if (!next.exact) deps.log.warn({ requestId: job.id }, 'backend returned no token ids: continuing by text');
       request = next.request;
@@ -94,6 +108,7 @@ export async function runGeneration(
     let usage: Usage | null = null;
     // The scheduler tracks prefill per run: every lease reports its own first token.
     let runStarted = false;
+    let stopped: string | null = null;
     try {
       for await (const d of client.generate(request, signal)) {
         if (d.promptTokenIds !== null && !lease.resume && progress.promptTokenIds === null) {
@@ -114,8 +129,23 @@ export async function runGeneration(
           progress.generatedText += d.text;
           progress.generatedTokens += n;
           dispatcher.tokens(job.id, n);
-          const wait = sink.delta(d.text, d.tokenIds);
+          let text = d.text;
+          if (ownStops) {
+            const pushed = matcher.push(d.text, progress.generatedTokens > minTokens);
+            stopped = pushed.stop;
+            text = pushed.emit + (stopped === null && d.finishReason !== null ? matcher.flush() : '');
+          }
+          progress.visibleText += text;
+          const wait = sink.delta(text, d.tokenIds);
           if (wait !== undefined) await wait;
+          if (stopped !== null) break; // leaving the loop aborts the upstream request
+        } else if (ownStops && d.finishReason !== null) {
+          const rest = matcher.flush();
+          if (rest !== '') {
+            progress.visibleText += rest;
+            const wait = sink.delta(rest, []);
+            if (wait !== undefined) await wait;
+          }
         }
         if (d.finishReason !== null) {
           finishReason = d.finishReason;
@@ -124,6 +154,7 @@ export async function runGeneration(
         if (d.usage !== null) usage = d.usage;
       }
       if (usage !== null && !lease.resume && promptTokens === null) promptTokens = usage.prompt_tokens;
+      if (stopped !== null) return finish('stop', stopped, null);
       if (finishReason === null) throw new FairwayError('FW_ERR_UPSTREAM_FAILED', { detail: 'stream ended early' });
       return finish(finishReason, stopReason, usage);
     } catch (error) {
@@ -180,7 +211,7 @@ export async function runGeneration(
     const prompt = promptTokens ?? progress.promptTokenIds?.length ?? usage?.prompt_tokens ?? job.sched.promptTokens;
     const completion = progress.generatedTokens;
     return {
-      text: progress.generatedText,
+      text: progress.visibleText,
       tokenIds: progress.idsComplete ? progress.generatedTokenIds : null,
       promptTokenIds: progress.promptTokenIds,
       finishReason: reason,
@@ -188,4 +219,10 @@ export async function runGeneration(
       usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
     };
   }
+}
+
+function withoutKeys(body: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  for (const k of keys) delete out[k];
+  return out;
 }

@@ -85,6 +85,34 @@ describe('end to end: the official openai SDK through the gateway to simulated v
     expect(through).toEqual(direct);
   });
 
+  it('stops at a stop string exactly where the simulator does (the gateway matches stops itself)', async () => {
+    const base = {
+      model: SIM_MODEL,
+      messages: [{ role: 'user' as const, content: 'Tell me about rivers' }],
+      max_tokens: 40,
+      temperature: 0,
+    };
+    const sdk = (baseURL: string) => new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 });
+    const unstopped = await sdk(`${stack.sims[0]!.url}/v1`).chat.completions.create(base);
+    const full = unstopped.choices[0]?.message.content ?? '';
+    expect(full.length).toBeGreaterThan(20);
+    const stop = full.slice(Math.floor(full.length / 2), Math.floor(full.length / 2) + 4);
+    const collect = async (baseURL: string) => {
+      const stream = await sdk(baseURL).chat.completions.create({ ...base, stop: [stop], stream: true });
+      let text = '';
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      return { text, finish };
+    };
+    const direct = await collect(`${stack.sims[0]!.url}/v1`);
+    expect(direct.text).toBe(full.slice(0, full.indexOf(stop)));
+    expect(direct.finish).toBe('stop');
+    expect(await collect(`${stack.gateway.url}/v1`)).toEqual(direct);
+  });
+
   it('exposes per-tenant service, latency and instance metrics on /metrics', async () => {
     const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
     expect(text).toMatch(/fairway_service_tokens_total\{tenant="anonymous",kind="prompt"\} [1-9]/);
