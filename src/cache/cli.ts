@@ -13,12 +13,13 @@ import { createEmbedder } from './embedders/registry.js';
 import { verifierFor } from './verifier-weights.js';
 
 const HELP = `usage: fairway cache eval --pairs FILE [--embedder use|hash|http] [--limit N] [--config FILE] [--json]
-       fairway cache calibrate --pairs FILE --target-precision P [--embedder NAME] [--limit N] [--config FILE] [--json]
+       fairway cache calibrate --pairs FILE --target-precision P [--min-recall R] [--embedder NAME] [--limit N] [--config FILE] [--json]
 
   eval        stores each pair's a in a fresh in-memory cache (configured policies) and looks up b;
               prints precision, recall, false_hit_rate (false hits / served hits) and hits per category
   calibrate   scores the pairs as the cache does and picks per-category thresholds reaching P,
-              printing precision/recall curves
+              printing precision/recall curves; with --min-recall R also the middle of the band of
+              thresholds reaching both P and R (the margin-keeping choice)
   Pairs are JSONL: {"a", "b", "label": 0|1, "category"?, "context_a"?, "context_b"?}.`;
 
 const OPTIONS = {
@@ -27,6 +28,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   config: { type: 'string' },
   'target-precision': { type: 'string' },
+  'min-recall': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -102,15 +104,21 @@ export async function runCacheCommand(argv: string[]): Promise<number> {
   if (!(target > 0 && target <= 1)) {
     throw new FairwayError('FW_ERR_CLI_USAGE', { detail: `--target-precision must be in (0, 1]\n${HELP}` });
   }
+  const minRecall = values['min-recall'] === undefined ? null : Number(values['min-recall']);
+  if (minRecall !== null && !(minRecall >= 0 && minRecall <= 1)) {
+    throw new FairwayError('FW_ERR_CLI_USAGE', { detail: `--min-recall must be in [0, 1]\n${HELP}` });
+  }
   const hash = createEmbedder('hash', { dims: 512 });
   try {
     const scored = await scorePairs(pairs, hash, semantic, verifierFor(m.embedder), policyOf(section));
-    const report = calibrate(scored, policyOf(section), target);
+    const report = calibrate(scored, policyOf(section), target, minRecall);
     if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
       for (const [name, c] of Object.entries(report.categories)) {
         const rec = c.recommended === null ? 'none reaches the target' : c.recommended.toFixed(3);
-        process.stdout.write(`${name}: ${c.pairs} pairs, configured ${c.configured}, recommended ${rec}\n`);
+        const band =
+          minRecall === null ? '' : `, band ${c.band === null ? 'none reaches both goals' : c.band.toFixed(3)}`;
+        process.stdout.write(`${name}: ${c.pairs} pairs, configured ${c.configured}, recommended ${rec}${band}\n`);
         process.stdout.write(`  threshold  precision  recall  hits\n`);
         for (const p of c.curve) {
           process.stdout.write(

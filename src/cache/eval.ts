@@ -12,6 +12,7 @@ import {
   emptyConfusion,
   rowOf,
   tally,
+  thresholdBetween,
   thresholdFor,
   type Confusion,
   type LabelledPair,
@@ -82,6 +83,8 @@ export async function evaluatePairs(cache: SemanticCache, pairs: readonly Labell
 
 export interface CalibrationReport {
   readonly targetPrecision: number;
+  /** With a recall goal: thresholds from the middle of the band meeting both goals. */
+  readonly minRecall: number | null;
   readonly score: 'semantic' | 'lexical';
   readonly categories: Record<
     string,
@@ -89,16 +92,22 @@ export interface CalibrationReport {
       readonly pairs: number;
       readonly configured: number;
       readonly recommended: number | null;
+      /** Middle of the band reaching `targetPrecision` and `minRecall` (null without a recall goal or band). */
+      readonly band: number | null;
       readonly curve: ReturnType<typeof curve>;
     }
   >;
 }
 
-/** Picks per-category thresholds reaching `targetPrecision` on scored pairs. */
+/**
+ * Picks per-category thresholds reaching `targetPrecision` on scored pairs; with `minRecall`, also
+ * the middle of the band of thresholds that reach both (`band`), the choice that leaves a margin.
+ */
 export function calibrate(
   scored: readonly ScoredPair[],
   policyConfig: CachePolicyConfig,
   targetPrecision: number,
+  minRecall: number | null = null,
 ): CalibrationReport {
   const policy = createCachePolicy(policyConfig);
   const semantic = scored.some((s) => s.semantic !== null);
@@ -123,8 +132,9 @@ export function calibrate(
       pairs: group.length,
       configured: policy.category(name)?.similarity ?? Number.NaN,
       recommended: thresholdFor(group, scoreOf, targetPrecision, THRESHOLD_GRID),
+      band: minRecall === null ? null : thresholdBetween(group, scoreOf, targetPrecision, minRecall, THRESHOLD_GRID),
       curve: curve(group, scoreOf, coarse),
     };
   }
-  return { targetPrecision, score: semantic ? 'semantic' : 'lexical', categories };
+  return { targetPrecision, minRecall, score: semantic ? 'semantic' : 'lexical', categories };
 }

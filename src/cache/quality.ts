@@ -196,4 +196,33 @@ export function thresholdFor(
   return points.length === 0 ? null : Math.min(...points.map((p) => p.threshold));
 }
 
+/**
+ * The middle (by hits) of the grid thresholds whose precision reaches `minPrecision` and recall
+ * `minRecall` with at least `minHits` hits: both goals keep a margin on unseen pairs, unlike the
+ * lowest threshold that just reaches the precision target. Null when no threshold meets both.
+ */
+export function thresholdBetween(
+  scored: readonly ScoredPair[],
+  scoreOf: (s: ScoredPair) => number | null,
+  minPrecision: number,
+  minRecall: number,
+  grid: readonly number[],
+  minHits = 5,
+): number | null {
+  const points = curve(scored, scoreOf, grid).filter(
+    (p) => p.hits >= minHits && p.precision >= minPrecision && p.recall >= minRecall,
+  );
+  if (points.length === 0) return null;
+  const lo = Math.min(...points.map((p) => p.hits));
+  const hi = Math.max(...points.map((p) => p.hits));
+  const mid = (lo + hi) / 2;
+  // the feasible point whose hit count is nearest the middle; ties go to the higher threshold
+  return points.reduce((best, p) =>
+    Math.abs(p.hits - mid) < Math.abs(best.hits - mid) ||
+    (Math.abs(p.hits - mid) === Math.abs(best.hits - mid) && p.threshold > best.threshold)
+      ? p
+      : best,
+  ).threshold;
+}
+
 export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 100 }, (_, i) => round(0.5 + i * 0.005));

@@ -317,7 +317,10 @@ const categorySchema = (d: CategoryConfig) =>
         default: [...d.exemplars],
         description: 'Sentences whose embedding centroid represents the category (centroid classification).',
       }),
-      similarity: Unit(d.similarity, 'Minimum cosine similarity of a semantic hit at no load.'),
+      similarity: Unit(
+        d.similarity,
+        'Minimum verified score (verifier over cosine, lexical overlap and length; src/cache/verifier.ts) of a semantic hit at no load.',
+      ),
       ttlSeconds: Type.Integer({
         minimum: 0,
         maximum: 365 * 86_400,

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSse } from './harness.js';
+import { DEFAULT_CATEGORIES } from '../../src/core/cache/defaults.js';
 import { ADMIN, buildCachedGateway, chat } from './cache-harness.js';
 
 type Gateway = Awaited<ReturnType<typeof buildCachedGateway>>;
@@ -183,7 +184,8 @@ describe('gateway with the semantic cache', () => {
     const metrics = await g.metrics.registry.metrics();
     expect(metrics).toMatch(/fairway_cache_lookups_total\{category="factual",tier="none",result="miss"\} 1/);
     expect(metrics).toMatch(/fairway_cache_entries\{category="factual"\} 1/);
-    expect(metrics).toMatch(/fairway_cache_threshold\{category="factual"\} 0\.9/);
+    const factual = DEFAULT_CATEGORIES.factual!.similarity;
+    expect(metrics).toContain(`fairway_cache_threshold{category="factual"} ${factual}`);
   });
 
   it('invalidates by category, tenant and entry id through the admin API', async () => {

@@ -4,8 +4,16 @@
  * named entities). Each returns null to allow or a short detail to reject. Pure; they never decide
  * a hit on their own, only veto one.
  */
-import { DIRECTIONAL, INFINITIVE_BEFORE_TO, LANGUAGES, SYMMETRIC, UNITS } from './guard-lexicon.js';
-import { analyzeText, groupLabel, isStopword, type TextFeatures, type Token } from './text-features.js';
+import {
+  COMPLEMENT_PREPOSITIONS,
+  DIRECTIONAL,
+  GENERIC_MODIFIERS,
+  INFINITIVE_BEFORE_TO,
+  LANGUAGES,
+  SYMMETRIC,
+  UNITS,
+} from './guard-lexicon.js';
+import { analyzeText, groupLabel, isStopword, sameGroupClass, type TextFeatures, type Token } from './text-features.js';
 
 export type GuardName = 'numbers' | 'units' | 'negation' | 'language' | 'antonym' | 'direction' | 'swap' | 'entity';
 
@@ -219,13 +227,122 @@ export const swapGuard: Guard = {
   },
 };
 
+const GENERIC_MODIFIER_SET = new Set(GENERIC_MODIFIERS);
+const COMPLEMENT_SET = new Set(COMPLEMENT_PREPOSITIONS);
+/** Adjective endings: such a modifier describes its noun rather than naming a different kind of it. */
+const ADJECTIVE_SUFFIX = /(?:ful|ous|ive|able|ible|ic|ical|less|ish|ly)$/;
+/** Superlatives (`largest`, `cheapest`) describe; the lexicon's opposite pairs cover the ones that matter. */
+const SUPERLATIVE = /.{3,}est$/;
+/** Verb forms (`banning`, `stored`): a different verb is a paraphrase as often as not. */
+const VERB_SUFFIX = /(?:ing|ed|en)$/;
+/** `fiction` and `fictional`, `bank` and `banking`: forms of one word, not two kinds. */
+const RELATED_PREFIX = 4;
+const CAPITALIZED = /^\p{Lu}/u;
+
+/** A rough singular (`cats` -> `cat`, `boxes` -> `box`, `stories` -> `story`), for comparing nouns. */
+export function stem(w: string): string {
+  if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`;
+  if (w.length > 4 && /(?:s|x|z|ch|sh)es$/.test(w)) return w.slice(0, -2);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us')) return w.slice(0, -1);
+  return w;
+}
+
+/** A lowercase content word that can name a kind of thing (not an adjective, unit, language or number). */
+function isNounLike(t: Token | undefined): t is Token {
+  return (
+    t !== undefined &&
+    t.kind === 'word' &&
+    t.text.length >= 3 &&
+    isContent(t) &&
+    !CAPITALIZED.test(t.raw) &&
+    !GENERIC_MODIFIER_SET.has(t.text) &&
+    !ADJECTIVE_SUFFIX.test(t.text) &&
+    !VERB_SUFFIX.test(t.text) &&
+    !SUPERLATIVE.test(t.text) &&
+    UNITS[t.text] === undefined &&
+    LANGUAGES[t.text] === undefined
+  );
+}
+
+/** Where a noun phrase may begin: after a determiner, preposition, number, punctuation or describing word. */
+function startsPhrase(t: Token | undefined): boolean {
+  return (
+    t === undefined ||
+    t.kind !== 'word' ||
+    DETERMINERS.has(t.text) ||
+    COMPLEMENT_SET.has(t.text) ||
+    GENERIC_MODIFIER_SET.has(t.text) ||
+    ADJECTIVE_SUFFIX.test(t.text) ||
+    VERB_SUFFIX.test(t.text)
+  );
+}
+
+/** A head noun may also be a unit: `a gram of fat`, `a cup of tea`. */
+const isHeadLike = (t: Token): boolean => (UNITS[t.text] !== undefined && t.text.length >= 3) || isNounLike(t);
+
+/**
+ * Head noun (stem) -> the nouns that narrow it, written before it (`board game`, `freezing point`)
+ * or as its complement (`joke about cats`, `boiling point of water`, `price of gas per gallon`).
+ */
+function modifiersOf(f: TextFeatures): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (head: string, mod: string): void => {
+    const list = out.get(stem(head)) ?? [];
+    list.push(mod);
+    out.set(stem(head), list);
+  };
+  const ts = f.tokens;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    const next = ts[i + 1];
+    if (isNounLike(t) && isNounLike(next) && startsPhrase(ts[i - 1])) add(next.text, t.text);
+    // a complement narrows a noun, so the head must itself open a noun phrase (`the price of`), not
+    // be a verb (`think about`)
+    if (!isHeadLike(t) || !COMPLEMENT_SET.has(next?.text ?? '')) continue;
+    const before = ts[i - 1];
+    if (!startsPhrase(before) && !(isNounLike(before) && startsPhrase(ts[i - 2]))) continue;
+    // the complement's last noun before the phrase ends: `for a long car ride` -> ride
+    let j = i + 2;
+    while (j < ts.length && DETERMINERS.has(ts[j]!.text)) j++;
+    let last: Token | undefined;
+    while (j < ts.length && ts[j]!.kind === 'word' && isContent(ts[j]!)) last = ts[j++];
+    if (isNounLike(last)) add(t.text, last.text);
+  }
+  return out;
+}
+
+const related = (x: string, y: string): boolean => x.slice(0, RELATED_PREFIX) === y.slice(0, RELATED_PREFIX);
+
+/**
+ * The same head noun narrowed by different nouns on the two sides (`board game` vs `card game`,
+ * `joke about cats` vs `joke about dogs`): a different kind of thing. Modifiers the other text
+ * also uses somewhere, forms of one word, and words the lexicon lists as one class do not count.
+ */
+export function modifierChange(a: TextFeatures, b: TextFeatures): string | null {
+  const ma = modifiersOf(a);
+  if (ma.size === 0) return null;
+  const mb = modifiersOf(b);
+  const stemsA = new Set([...a.words].map(stem));
+  const stemsB = new Set([...b.words].map(stem));
+  for (const [head, modsA] of ma) {
+    const modsB = mb.get(head);
+    if (modsB === undefined) continue;
+    for (const x of modsA) {
+      if (stemsB.has(stem(x))) continue;
+      const y = modsB.find((m) => !stemsA.has(stem(m)) && !sameGroupClass(x, m) && !related(x, m));
+      if (y !== undefined) return `${x} vs ${y} (${head})`;
+    }
+  }
+  return null;
+}
+
 export const entityGuard: Guard = {
   name: 'entity',
   check: (a, b) => {
     const onlyA = [...a.properNouns].filter((p) => !b.words.has(p) && LANGUAGES[p] === undefined);
-    if (onlyA.length === 0) return null;
     const onlyB = [...b.properNouns].filter((p) => !a.words.has(p) && LANGUAGES[p] === undefined);
-    return onlyB.length === 0 ? null : `${fmt(onlyA)} vs ${fmt(onlyB)}`;
+    if (onlyA.length > 0 && onlyB.length > 0) return `${fmt(onlyA)} vs ${fmt(onlyB)}`;
+    return modifierChange(a, b);
   },
 };
 

@@ -84,6 +84,8 @@ function romanValue(s: string): number {
 }
 
 const NEGATION_SET = new Set(NEGATIONS);
+const OBJECT_PRONOUNS = new Set(['me', 'us', 'him', 'her', 'them', 'you']);
+const QUESTION_WORDS = new Set(['when', 'where', 'who', 'whom', 'why']);
 const STOP_SET = new Set(STOPWORDS);
 const AMBIGUOUS_SET = new Set(AMBIGUOUS_LANGUAGES);
 const CODE_CUE_SET = new Set(CODE_CUES);
@@ -102,6 +104,14 @@ EXCLUSIVE_GROUPS.forEach((group, gi) => {
 });
 
 export const isStopword = (w: string): boolean => STOP_SET.has(w);
+
+/** Both words belong to one class of some exclusive group (the lexicon's synonyms: `max`, `maximum`). */
+export function sameGroupClass(x: string, y: string): boolean {
+  const cx = GROUP_INDEX.get(x);
+  const cy = GROUP_INDEX.get(y);
+  if (cx === undefined || cy === undefined) return false;
+  return cx.some(([g, c]) => cy.some(([h, d]) => g === h && c === d));
+}
 
 function canonicalNumber(raw: string): string {
   let s = raw.replace(ORDINAL, '');
@@ -246,7 +256,12 @@ export function analyzeText(text: string): TextFeatures {
         languages.add(lang);
     }
     const capitalizedMay = t.text === 'may' && !sentenceStart && CAPITALIZED.test(t.raw);
-    for (const [gi, ci] of GROUP_INDEX.get(capitalizedMay ? 'may_month' : t.text) ?? []) {
+    // `show me how` is a request, not the opposite of `hide`
+    const requestShow = t.text === 'show' && OBJECT_PRONOUNS.has(tokens[i + 1]?.text ?? '');
+    // a question word asks only where it opens the sentence (`a friend who is sad` asks nothing)
+    const relativeWh = QUESTION_WORDS.has(t.text) && !sentenceStart;
+    const skip = requestShow || relativeWh;
+    for (const [gi, ci] of skip ? [] : (GROUP_INDEX.get(capitalizedMay ? 'may_month' : t.text) ?? [])) {
       let s = groupSets.get(gi);
       if (s === undefined) groupSets.set(gi, (s = new Set()));
       s.add(ci);

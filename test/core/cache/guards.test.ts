@@ -71,6 +71,67 @@ describe('each guard on its own', () => {
   });
 });
 
+describe('general rules (sentences that are in no fixture)', () => {
+  it.each<[string, string, string, string | null]>([
+    // opposite pairs from the lexicon
+    ['show/hide', 'Show the sidebar in Eclipse', 'Hide the sidebar in Eclipse', 'antonym'],
+    ['show me is a request', 'Show me how to hide the sidebar', 'How do I hide the sidebar?', null],
+    [
+      'superlative -most',
+      'What is the northernmost town in Norway?',
+      'What is the southernmost town in Norway?',
+      'antonym',
+    ],
+    ['compass -bound', 'Is the eastbound M4 closed?', 'Is the westbound M4 closed?', 'antonym'],
+    ['succeed/precede', 'Who succeeded Louis XIV?', 'Who preceded Louis XIV?', 'antonym'],
+    ['prepend/append', 'Prepend an item to a list in Kotlin', 'Append an item to a list in Kotlin', 'antonym'],
+    ['lend/borrow', 'Should I lend money to my cousin?', 'Should I borrow money from my cousin?', 'antonym'],
+    ['rain/snow', 'Is it snowing in Quebec?', 'Is it raining in Quebec?', 'antonym'],
+    ['now vs a part of the day', 'How busy is the gym right now?', 'How busy is the gym this evening?', 'antonym'],
+    ['tonight is evening', 'Where should we eat tonight?', 'Where should we eat this evening?', null],
+    // question words at the start of the sentence
+    ['when/where', 'When did the Suez Canal open?', 'Where is the Suez Canal?', 'antonym'],
+    ['relative who/when', 'How do I help a friend who is grieving?', 'What can I say when a friend is grieving?', null],
+    // differing noun modifiers of one head noun
+    ['compound head', 'Suggest a strategy game for my nephew', 'Suggest a puzzle game for my nephew', 'entity'],
+    ['complement about', 'Write a story about pirates', 'Write a story about robots', 'entity'],
+    [
+      'complement of a unit head',
+      'How much caffeine is in a cup of tea?',
+      'How much caffeine is in a cup of coffee?',
+      'entity',
+    ],
+    ['complement after -ing', 'What is the melting point of iron?', 'What is the melting point of copper?', 'entity'],
+    ['modifier after an adjective', 'Best cheap cat food brands', 'Best cheap dog food brands', 'entity'],
+    ['generic adjectives', 'Share a fun fact about owls', 'Tell me an interesting fact about owls', null],
+    ['forms of one word', 'Recommend some fiction books', 'Recommend some fictional books', null],
+    ['verb complements', 'What do you think about remote work?', 'What do you think about working from home?', null],
+    ['plural meets singular', 'Tell me a joke about penguins', 'Can you tell me a penguin joke?', null],
+    [
+      'verb forms do not count',
+      'What is the working principle of a pump?',
+      'What is the operating principle of a pump?',
+      null,
+    ],
+  ])('%s: %j vs %j -> %s', (_rule, a, b, guard) => {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const v = checkPair(x, y);
+      expect(v.ok ? null : v.guard).toBe(guard);
+    }
+  });
+
+  it('names the head noun and both modifiers', () => {
+    expect(checkPair('Recommend a trivia game', 'Recommend a dice game')).toEqual({
+      ok: false,
+      guard: 'entity',
+      detail: 'trivia vs dice (game)',
+    });
+  });
+});
+
 interface Row {
   readonly a: string;
   readonly b: string;
@@ -87,8 +148,9 @@ const rows: Row[] = readFileSync(fixtureUrl, 'utf8')
 
 /**
  * Kinds the guards are built for. `changed-entity` is targeted only when the entity is a capitalized
- * name (entity guard); common-noun swaps (cats/dogs, water/ethanol) are left to the embedding and
- * are counted separately below.
+ * name or a noun narrowing a shared head noun (`board game` / `card game`, `boiling point of water` /
+ * `of ethanol`, entity guard); other common-noun swaps (get a dog / get a cat) are left to the
+ * embedding and are counted separately below.
  */
 const UNTARGETED = new Set(['changed-entity']);
 
@@ -151,6 +213,41 @@ describe('held-out hard negatives (guards alone)', () => {
       `held-out: targeted negatives rejected ${rejected}/${targeted.length}, paraphrases accepted ${accepted}/${paraphrases.length}`,
     );
     expect(rejected / targeted.length).toBeGreaterThanOrEqual(0.9);
+    expect(accepted / paraphrases.length).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+/**
+ * A third set (hard-negatives-holdout2.jsonl, 101 pairs), written before this round's thresholds
+ * were chosen. Guards alone on it, measured once: targeted negatives rejected 45/45, all negatives
+ * 53/61, paraphrases accepted 38/40. Its author also extended the lexicon in the same round, so it
+ * is not blind to the guards' word lists; the bounds sit under that measurement.
+ */
+describe('second held-out set (guards alone)', () => {
+  const heldOut: Row[] = readFileSync(
+    new URL('../../fixtures/cache/hard-negatives-holdout2.jsonl', import.meta.url),
+    'utf8',
+  )
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l) => JSON.parse(l) as Row);
+
+  it('has at least 10 negatives and 6 paraphrases per default category', () => {
+    for (const c of ['code', 'conversation', 'factual', 'volatile', 'math']) {
+      expect(heldOut.filter((r) => r.category === c && r.label === 0).length).toBeGreaterThanOrEqual(10);
+      expect(heldOut.filter((r) => r.category === c && r.label === 1).length).toBeGreaterThanOrEqual(6);
+    }
+  });
+
+  it('rejects the targeted negatives and accepts most paraphrases', () => {
+    const targeted = heldOut.filter((r) => r.label === 0 && !UNTARGETED.has(r.kind));
+    const paraphrases = heldOut.filter((r) => r.label === 1);
+    const rejected = targeted.filter((r) => !checkPair(r.a, r.b).ok).length;
+    const accepted = paraphrases.filter((r) => checkPair(r.a, r.b).ok).length;
+    console.info(
+      `held-out 2: targeted negatives rejected ${rejected}/${targeted.length}, paraphrases accepted ${accepted}/${paraphrases.length}`,
+    );
+    expect(rejected / targeted.length).toBeGreaterThanOrEqual(0.95);
     expect(accepted / paraphrases.length).toBeGreaterThanOrEqual(0.9);
   });
 });
