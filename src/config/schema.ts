@@ -42,6 +42,13 @@ export const ServerSchema = Type.Object(
       default: 4096,
       description: 'Requests the gateway holds at once (queued plus running); beyond it 429 FW_ERR_QUEUE_FULL.',
     }),
+    maxUpstreamFailures: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 3,
+      description:
+        'Upstream failures (instance died, connection reset) one request survives by resuming elsewhere; the next one is returned to the client. Preemptions and migrations do not count.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

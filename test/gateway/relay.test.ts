@@ -254,6 +254,27 @@ describe('gateway relay', () => {
     expect(gw.fleet.failures).toEqual(['a']);
   });
 
+  it('returns the upstream failure once a request has used up server.maxUpstreamFailures resumes', async () => {
+    const a = new FakeBackend({ id: 'a', failAfterTokens: 4 });
+    const b = new FakeBackend({ id: 'b', failAfterTokens: 2 });
+    const scheduler = new ScriptedScheduler((e) => {
+      if (e.type === 'arrive') return [dispatchTo(e.request.id, 'a', false)];
+      if (e.type === 'interrupted') return [dispatchTo(e.id, 'b', true)];
+      return [];
+    });
+    gw = buildTestGateway({ backends: [a, b], scheduler, config: { server: { maxUpstreamFailures: 1 } } });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/completions',
+      payload: { model: MODEL, prompt: 'p q r', max_tokens: 10, stream: true },
+    });
+    const frames = parseSse(res.body);
+    // The first failure (on a) is survived on b; the second (on b) reaches the client as an error frame.
+    expect(b.requests).toHaveLength(1);
+    expect(frames.some((f) => typeof f === 'object' && f !== null && 'error' in f)).toBe(true);
+    expect(gw.fleet.failures).toEqual(['a']);
+  });
+
   it('moves a stream whose instance the scheduler declared down and re-placed, without a client error', async () => {
     const a = new FakeBackend({ id: 'a', tokenDelayMs: 2 });
     const b = new FakeBackend({ id: 'b' });

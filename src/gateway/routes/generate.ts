@@ -63,7 +63,7 @@ export function registerGenerationRoutes(app: FastifyInstance, deps: GatewayDeps
     classify: (error, instance) => deps.classifyUpstreamError(error, instance),
     instanceFailed: (instance) => deps.fleet.instanceFailed(instance),
     forwardPriority: deps.config.scheduler.forwardVllmPriority,
-    maxInterruptions: 3,
+    maxInterruptions: deps.config.server.maxUpstreamFailures,
     log: app.log,
   };
   const inFlight = { count: 0 };
