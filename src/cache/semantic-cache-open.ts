@@ -15,6 +15,7 @@ import { SemanticCache } from './semantic-cache.js';
 import type { CacheObserver } from './semantic-cache-types.js';
 import { createLmdbDocumentStore } from './stores/lmdb-store.js';
 import { createMemoryDocumentStore } from './stores/memory-store.js';
+import { fileOverrideStore } from './policy-overrides.js';
 import { verifierFor } from './verifier-weights.js';
 import type { VerifierWeights } from './verifier.js';
 
@@ -99,6 +100,7 @@ export async function openSemanticCache(section: CacheSection, deps: OpenCacheDe
       lexical: verifierFor('hash'),
       semantic: deps.verifier ?? verifierFor(semanticEmbedder?.name ?? 'hash'),
     },
+    ...(m.dataDir === null ? {} : { overrides: fileOverrideStore(join(m.dataDir, 'policy-overrides.json')) }),
     searchK: m.searchK,
     sweepIntervalMs: m.sweepIntervalMs,
     loadSampleIntervalMs: m.loadSampleIntervalMs,

@@ -17,6 +17,7 @@ import type { SemanticIndex } from './semantic-index.js';
 import type { CachedAnswer } from './stores/document-store.js';
 import type { RemovalReason } from './worker-protocol.js';
 import type { VerifierWeights } from './verifier.js';
+import type { PolicyOverrideStore } from './policy-overrides.js';
 
 export type CacheTier = 'exact' | 'lexical' | 'semantic';
 /** What the gateway reports as the serving tier: a cache tier, or `coalesced` (an identical in-flight request's answer). */
@@ -136,6 +137,8 @@ export interface SemanticCacheParts {
   readonly observer?: CacheObserver;
   /** The scheduler's view of downstream load, sampled by the service's timer. */
   readonly loadProbe?: () => LoadSignal | null;
+  /** Where live category overrides are kept (default: in memory, lost at restart). */
+  readonly overrides?: PolicyOverrideStore;
   /** Embedders closed with the service (borrowed ones are left open). */
   readonly ownedEmbedders?: readonly Embedder[];
 }

@@ -38,6 +38,7 @@ import type {
 } from './semantic-cache-types.js';
 import { Memo, candidateOf, verifyTier, type TierSpec, type TierVerdict } from './tier-verify.js';
 import type { RemovedEntry } from './worker-protocol.js';
+import { MEMORY_OVERRIDE_STORE, type CategoryOverride, type OverrideMap } from './policy-overrides.js';
 
 export * from './semantic-cache-types.js';
 
@@ -56,6 +57,9 @@ export class SemanticCache {
   #sweeping = false;
   #closed = false;
   #pending = new Set<Promise<unknown>>();
+  /** Categories set through `updateCategory`, as persisted; the config file's policy is `#parts.policy`. */
+  #overrides: Record<string, CategoryOverride> = {};
+  #overrideProblems: string[] = [];
 
   constructor(parts: SemanticCacheParts) {
     this.#parts = parts;
@@ -85,10 +89,36 @@ export class SemanticCache {
     return this.#policy;
   }
 
-  /** Computes category centroids from the exemplars on the classifying embedder (once). */
+  /**
+   * Re-applies the persisted live overrides over the configured policy (an override that no longer
+   * validates is skipped and reported by `overrides()`), then computes category centroids from the
+   * exemplars on the classifying embedder.
+   */
   async init(): Promise<void> {
+    const { overrides, problems } = await this.#overrideStore().load();
+    this.#overrideProblems = [...problems];
+    for (const [name, override] of Object.entries(overrides)) {
+      const built = this.#build(name, override.config);
+      if (typeof built === 'string') this.#overrideProblems.push(`category ${name}: ${built}; override ignored`);
+      else {
+        this.#policy = built;
+        this.#overrides[name] = override;
+        this.#exact?.resize(name, override.config.quota);
+      }
+    }
     const embedder = this.#classifier();
     if (embedder !== null) this.#centroids = await computeCentroids(embedder, this.#policy.config);
+  }
+
+  #overrideStore() {
+    return this.#parts.overrides ?? MEMORY_OVERRIDE_STORE;
+  }
+
+  /** Live overrides (name -> when set), whether they survive a restart, and what could not be re-applied. */
+  overrides(): { durable: boolean; categories: Record<string, string>; problems: readonly string[] } {
+    const categories: Record<string, string> = {};
+    for (const [name, o] of Object.entries(this.#overrides)) categories[name] = o.setAt;
+    return { durable: this.#overrideStore().durable, categories, problems: this.#overrideProblems };
   }
 
   #classifier(): Embedder | null {
@@ -352,28 +382,61 @@ export class SemanticCache {
   }
 
   /** Replaces one category's policy live; returns the problems (empty = applied). */
+  /**
+   * Replaces (or adds) a category's policy live and persists it as an override; returns validation
+   * problems (nothing changes then). Rejects when the override cannot be persisted (nothing changes).
+   */
   async updateCategory(name: string, config: CategoryConfig): Promise<string[]> {
+    const built = this.#build(name, config);
+    if (typeof built === 'string') return [built];
+    const overrides: OverrideMap = { ...this.#overrides, [name]: { config, setAt: new Date().toISOString() } };
+    await this.#overrideStore().save(overrides);
+    this.#overrides = { ...overrides };
+    await this.#apply(name, built);
+    return [];
+  }
+
+  /**
+   * Drops a category's live override: a configured category goes back to its config-file policy
+   * (`restored`); one that exists only through the override stays live until the next restart.
+   */
+  async resetCategory(name: string): Promise<'restored' | 'until-restart' | 'not-overridden'> {
+    if (this.#overrides[name] === undefined) return 'not-overridden';
+    const { [name]: _dropped, ...rest } = this.#overrides;
+    await this.#overrideStore().save(rest);
+    this.#overrides = rest;
+    const configured = this.#parts.policy.categories[name];
+    if (configured === undefined) return 'until-restart';
+    const built = this.#build(name, configured);
+    if (typeof built !== 'string') await this.#apply(name, built);
+    return 'restored';
+  }
+
+  /** The policy with `name` set to `config`, or why it does not validate. */
+  #build(name: string, config: CategoryConfig): CachePolicy | string {
     const next: CachePolicyConfig = {
       ...this.#policy.config,
       categories: { ...this.#policy.config.categories, [name]: config },
     };
     const problems = validateCachePolicyConfig(next);
-    if (problems.length > 0) return problems;
-    let policy: CachePolicy;
+    if (problems.length > 0) return problems.join('; ');
     try {
-      policy = createCachePolicy(next);
+      return createCachePolicy(next);
     } catch (e) {
-      return [(e as Error).message];
+      return (e as Error).message;
     }
+  }
+
+  async #apply(name: string, policy: CachePolicy): Promise<void> {
     const previous = this.#policy.category(name);
+    const config = policy.category(name);
     this.#policy = policy;
     this.#classMemo.clear();
-    this.#exact?.resize(name, config.quota);
-    if (previous === undefined || previous.exemplars.join('\n') !== config.exemplars.join('\n')) {
+    if (config !== undefined) this.#exact?.resize(name, config.quota);
+    if (previous === undefined || previous.exemplars.join('\n') !== config?.exemplars.join('\n')) {
       const embedder = this.#classifier();
       if (embedder !== null) this.#centroids = await computeCentroids(embedder, policy.config);
     }
-    return [];
   }
 
   /** Removes entries by category, tenant (its tenant-scoped entries; global ones stay) or id. */

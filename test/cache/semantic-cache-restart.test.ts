@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,69 @@ describe('SemanticCache on lmdb', () => {
       expect((await second.stats()).categories.factual!.entries).toBe(1);
     } finally {
       await second.close();
+    }
+  });
+
+  it('keeps a live category override across a restart until it is reset to the config policy', async () => {
+    const overrideDir = mkdtempSync(join(tmpdir(), 'fw-cache-override-'));
+    try {
+      const config = resolveConfig({
+        cache: { enabled: true, mechanism: { embedder: 'hash', dataDir: overrideDir, tiers: { semantic: false } } },
+      });
+      const configured = config.cache.categories.factual!.similarity;
+      const clock = new ManualClock(0);
+      const first = await openSemanticCache(config.cache, { clock });
+      const factual = first.policy.category('factual')!;
+      expect(await first.updateCategory('factual', { ...factual, similarity: 0.61 })).toEqual([]);
+      await first.close();
+
+      const second = await openSemanticCache(config.cache, { clock });
+      expect(second.policy.category('factual')!.similarity).toBe(0.61);
+      expect(second.overrides()).toMatchObject({ durable: true, problems: [] });
+      expect(Object.keys(second.overrides().categories)).toEqual(['factual']);
+      expect(await second.resetCategory('factual')).toBe('restored');
+      expect(second.policy.category('factual')!.similarity).toBe(configured);
+      expect(await second.resetCategory('factual')).toBe('not-overridden');
+      await second.close();
+
+      const third = await openSemanticCache(config.cache, { clock });
+      expect(third.policy.category('factual')!.similarity).toBe(configured);
+      expect(third.overrides().categories).toEqual({});
+      await third.close();
+    } finally {
+      rmSync(overrideDir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts with the config policy and reports why when the override file is corrupt or no longer valid', async () => {
+    const overrideDir = mkdtempSync(join(tmpdir(), 'fw-cache-override-bad-'));
+    try {
+      const config = resolveConfig({
+        cache: { enabled: true, mechanism: { embedder: 'hash', dataDir: overrideDir, tiers: { semantic: false } } },
+      });
+      const file = join(overrideDir, 'policy-overrides.json');
+      const clock = new ManualClock(0);
+      writeFileSync(file, '{"categories": {"fact');
+      const corrupt = await openSemanticCache(config.cache, { clock });
+      expect(corrupt.overrides().problems[0]).toMatch(/not JSON/);
+      expect(corrupt.policy.category('factual')!.similarity).toBe(config.cache.categories.factual!.similarity);
+      await corrupt.close();
+
+      const factual = config.cache.categories.factual!;
+      const setAt = '2026-01-01T00:00:00.000Z';
+      writeFileSync(
+        file,
+        JSON.stringify({ categories: { factual: { config: { ...factual, similarity: 7 }, setAt }, code: 'x' } }),
+      );
+      const invalid = await openSemanticCache(config.cache, { clock });
+      const problems = invalid.overrides().problems.join('\n');
+      expect(problems).toMatch(/category code/);
+      expect(problems).toMatch(/category factual: .*override ignored/);
+      expect(invalid.policy.category('factual')!.similarity).toBe(factual.similarity);
+      await invalid.close();
+      expect(readFileSync(file, 'utf8')).toContain('"similarity":7'); // left for the operator to inspect
+    } finally {
+      rmSync(overrideDir, { recursive: true, force: true });
     }
   });
 });

@@ -159,6 +159,20 @@ describe('gateway with the semantic cache', () => {
     expect(invalid.statusCode).toBe(400);
     const anonymous = await g.app.inject({ method: 'PUT', url: '/admin/cache/categories/conversation', payload: {} });
     expect(anonymous.statusCode).toBeGreaterThanOrEqual(401);
+    // The override is listed, and dropping it restores the configured policy for the next lookup.
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const listed = (await g.app.inject({ method: 'GET', url: '/admin/cache/categories', headers: admin })).json<{
+      overrides: { durable: boolean; categories: Record<string, string> };
+    }>();
+    expect(listed.overrides.durable).toBe(false); // no data directory: overrides last as long as the process
+    expect(Object.keys(listed.overrides.categories)).toEqual(['conversation']);
+    const url = '/admin/cache/categories/conversation/override';
+    const reset = await g.app.inject({ method: 'DELETE', url, headers: admin });
+    expect(reset.json()).toMatchObject({ outcome: 'restored', policy: { similarity: 0.5 } });
+    expect((await g.app.inject(near)).headers['x-fairway-cache']).toBe('hit');
+    const again = await g.app.inject({ method: 'DELETE', url, headers: admin });
+    expect(again.statusCode).toBe(400);
+    expect(again.json<{ error: { code: string } }>().error.code).toBe('FW_ERR_VALIDATION');
   });
 
   it('lists categories with policy, live stats and the threshold in force', async () => {

@@ -1,7 +1,8 @@
 /**
  * The cache admin API, behind the admin key: list categories with their policy, live stats and the
  * adaptive threshold/TTL in force; replace a category's policy live (schema-checked, then checked by
- * the policy validator; the next lookup uses it); invalidate by category, tenant or entry id.
+ * the policy validator; the next lookup uses it; kept across restarts when the cache has a data
+ * directory) and drop such an override again; invalidate by category, tenant or entry id.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -49,7 +50,22 @@ export function registerCacheAdminRoutes(app: FastifyInstance, deps: GatewayDeps
       for (const name of cache.policy.categoryNames) {
         categories[name] = { policy: cache.policy.category(name), stats: stats.categories[name] };
       }
-      return { load: stats.load, tiers: stats.tiers, embedder: stats.embedder, categories };
+      return {
+        load: stats.load,
+        tiers: stats.tiers,
+        embedder: stats.embedder,
+        overrides: cache.overrides(),
+        categories,
+      };
+    });
+    admin.delete<{ Params: { name: string } }>('/admin/cache/categories/:name/override', async (request) => {
+      const cache = cacheOf(deps);
+      const name = request.params.name;
+      const outcome = await cache.resetCategory(name);
+      if (outcome === 'not-overridden') {
+        throw invalid(`category ${name} has no live override`, 'name');
+      }
+      return { category: name, outcome, policy: cache.policy.category(name) ?? null };
     });
     admin.put<{ Params: { name: string } }>('/admin/cache/categories/:name', async (request) => {
       const cache = cacheOf(deps);
