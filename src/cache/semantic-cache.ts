@@ -50,7 +50,8 @@ export class SemanticCache {
   #tiers: TierSpec[];
   #centroids: Centroids | null = null;
   #classMemo = new Memo<string>();
-  #vecMemo = new Memo<Float32Array>();
+  /** Embeddings by (embedder, text), in flight or done: concurrent asks for one text embed it once. */
+  #vecMemo = new Memo<Promise<Float32Array>>();
   #counters = new Map<string, { lookups: number; hits: Record<CacheTier, number> }>();
   #timer: NodeJS.Timeout | null = null;
   #lastSweepMs = 0;
@@ -125,13 +126,17 @@ export class SemanticCache {
     return this.#parts.semanticEmbedder ?? (this.#parts.lexicalIndex !== null ? this.#parts.hashEmbedder : null);
   }
 
-  async #embed(embedder: Embedder, text: string): Promise<Float32Array> {
+  #embed(embedder: Embedder, text: string): Promise<Float32Array> {
     const key = `${embedder.name}\u0000${text}`;
     const held = this.#vecMemo.get(key);
     if (held !== undefined) return held;
-    const [v] = await embedder.embed([text]);
-    this.#vecMemo.set(key, v!);
-    return v!;
+    const pending = embedder.embed([text]).then(([v]) => v!);
+    this.#vecMemo.set(key, pending);
+    // a failed embedding is not remembered: the next ask tries again
+    pending.catch(() => {
+      if (this.#vecMemo.get(key) === pending) this.#vecMemo.delete(key);
+    });
+    return pending;
   }
 
   async #category(request: CacheLookupRequest): Promise<{ ok: true; category: string } | { ok: false; name: string }> {

@@ -25,6 +25,9 @@ export class Memo<V> {
     if (this.#map.size >= MEMO_ENTRIES) this.#map.delete(this.#map.keys().next().value!);
     this.#map.set(key, value);
   }
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
   clear(): void {
     this.#map.clear();
   }

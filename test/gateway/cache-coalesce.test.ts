@@ -1,22 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UpstreamGeneration } from '../../src/core/ports.js';
 import { parseSse } from './harness.js';
-import { buildCachedGateway, chat } from './cache-harness.js';
+import { chat, trackedCachedGateways, type CachedGateway as Gateway } from './cache-harness.js';
 import type { FakeBackend } from './fakes.js';
 
-type Gateway = Awaited<ReturnType<typeof buildCachedGateway>>;
-let gateways: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  gateways = [];
-});
-
-async function gateway(overrides: Record<string, unknown> = {}): Promise<Gateway> {
-  const g = await buildCachedGateway(overrides);
-  gateways.push(g);
-  return g;
-}
+const gateway = trackedCachedGateways();
 
 /**
  * Holds every upstream call at a gate until `open()`, so requests overlap deterministically (no
@@ -60,19 +49,33 @@ const streamed = (body: string) =>
     .map((f) => f.choices[0]?.delta.content ?? '')
     .join('');
 
+/** Sends `body` twice: the first leads (held at the gated backend), the second joins it; then the gate opens. */
+async function leaderAndFollower(
+  g: Gateway,
+  body: ReturnType<typeof chat>,
+  failing: readonly number[] = [],
+): Promise<{
+  a: Awaited<ReturnType<Gateway['app']['inject']>>;
+  b: Awaited<ReturnType<Gateway['app']['inject']>>;
+  calls: () => number;
+}> {
+  const { state, open } = gate(g.backends[0]!, failing);
+  const first = g.app.inject(body);
+  await until(() => state.calls === 1, 'the leader upstream');
+  const second = g.app.inject(body);
+  await until(() => g.coalescer?.stats().followers === 1, 'the follower to join');
+  open();
+  const [a, b] = await Promise.all([first, second]);
+  return { a, b, calls: () => state.calls };
+}
+
 describe('gateway request coalescing', () => {
   it('sends two identical concurrent requests upstream once; the second is a hit on tier coalesced', async () => {
     const g = await gateway();
-    const { state, open } = gate(g.backends[0]!);
-    const first = g.app.inject(chat('Who wrote Hamlet?'));
-    await until(() => state.calls === 1, 'the leader upstream');
-    const second = g.app.inject(chat('Who wrote Hamlet?'));
-    await until(() => g.coalescer?.stats().followers === 1, 'the follower to join');
-    open();
-    const [a, b] = await Promise.all([first, second]);
+    const { a, b, calls } = await leaderAndFollower(g, chat('Who wrote Hamlet?'));
     expect(a.statusCode).toBe(200);
     expect(b.statusCode).toBe(200);
-    expect(state.calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(g.backends[0]!.requests).toHaveLength(1);
     expect(a.headers['x-fairway-cache']).toBe('miss');
     expect(b.headers['x-fairway-cache']).toBe('hit');
@@ -87,14 +90,8 @@ describe('gateway request coalescing', () => {
 
   it('replays the leader answer to a streaming follower in the usual SSE chunk format', async () => {
     const g = await gateway();
-    const { state, open } = gate(g.backends[0]!);
-    const first = g.app.inject(chat('Who painted the Mona Lisa?', { stream: true }));
-    await until(() => state.calls === 1, 'the leader upstream');
-    const second = g.app.inject(chat('Who painted the Mona Lisa?', { stream: true }));
-    await until(() => g.coalescer?.stats().followers === 1, 'the follower to join');
-    open();
-    const [a, b] = await Promise.all([first, second]);
-    expect(state.calls).toBe(1);
+    const { a, b, calls } = await leaderAndFollower(g, chat('Who painted the Mona Lisa?', { stream: true }));
+    expect(calls()).toBe(1);
     expect(b.headers['x-fairway-cache-tier']).toBe('coalesced');
     expect(b.headers['content-type']).toContain('text/event-stream');
     expect(streamed(b.body)).toBe(streamed(a.body));
@@ -121,18 +118,12 @@ describe('gateway request coalescing', () => {
 
   it('when the leader fails upstream, the follower still succeeds through its own upstream call', async () => {
     const g = await gateway();
-    const { state, open } = gate(g.backends[0]!, [1]);
-    const first = g.app.inject(chat('Who wrote Hamlet?'));
-    await until(() => state.calls === 1, 'the leader upstream');
-    const second = g.app.inject(chat('Who wrote Hamlet?'));
-    await until(() => g.coalescer?.stats().followers === 1, 'the follower to join');
-    open();
-    const [a, b] = await Promise.all([first, second]);
+    const { a, b, calls } = await leaderAndFollower(g, chat('Who wrote Hamlet?'), [1]);
     expect(a.statusCode).toBeGreaterThanOrEqual(500);
     expect(b.statusCode).toBe(200);
     expect(b.headers['x-fairway-cache']).toBe('miss');
     expect(content(b.body).length).toBeGreaterThan(0);
-    expect(state.calls).toBe(2);
+    expect(calls()).toBe(2);
     const metrics = await g.metrics.registry.getSingleMetricAsString('fairway_cache_coalesced_total');
     expect(metrics).toContain('fairway_cache_coalesced_total{category="factual",result="released"} 1');
   });

@@ -1,4 +1,5 @@
 /** A gateway over fake backends with the semantic cache in front (memory stores, hash embedder, manual clock). */
+import { afterEach } from 'vitest';
 import { asInstanceId } from '../../src/core/ids.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRng } from '../../src/core/rng.js';
@@ -79,5 +80,21 @@ export function chat(
       ...(opts.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),
       ...(opts.extra ?? {}),
     },
+  };
+}
+
+export type CachedGateway = Awaited<ReturnType<typeof buildCachedGateway>>;
+
+/** A builder whose gateways are closed after each test (call once, at module level). */
+export function trackedCachedGateways(): (overrides?: Record<string, unknown>) => Promise<CachedGateway> {
+  let open: CachedGateway[] = [];
+  afterEach(async () => {
+    await Promise.all(open.map((g) => g.close()));
+    open = [];
+  });
+  return async (overrides = {}) => {
+    const g = await buildCachedGateway(overrides);
+    open.push(g);
+    return g;
   };
 }

@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSse } from './harness.js';
 import { DEFAULT_CATEGORIES } from '../../src/core/cache/defaults.js';
-import { ADMIN, buildCachedGateway, chat } from './cache-harness.js';
+import { ADMIN, chat, trackedCachedGateways, type CachedGateway as Gateway } from './cache-harness.js';
 
-type Gateway = Awaited<ReturnType<typeof buildCachedGateway>>;
-let gateways: Gateway[] = [];
-afterEach(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  gateways = [];
-});
-
-async function gateway(overrides: Record<string, unknown> = {}): Promise<Gateway> {
-  const g = await buildCachedGateway(overrides);
-  gateways.push(g);
-  return g;
-}
+const gateway = trackedCachedGateways();
 
 const upstreamCalls = (g: Gateway) => g.backends.reduce((n, b) => n + b.requests.length, 0);
 

@@ -33,6 +33,18 @@ export function nextToken(context: readonly number[]): number {
 
 export const wordOf = (id: number) => ` w${id}`;
 
+/** What the fake engine generates, uninterrupted, for a prompt. */
+export function expectedTokens(prompt: string, n: number): number[] {
+  const ctx = toIds(prompt);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = nextToken(ctx);
+    ctx.push(t);
+    out.push(t);
+  }
+  return out;
+}
+
 interface FakeBackendOptions {
   readonly id: string;
   /** Delay between tokens in ms (real time; 0 = as fast as possible). */

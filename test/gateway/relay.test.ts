@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asInstanceId, type RequestId } from '../../src/core/ids.js';
 import type { SchedDecision } from '../../src/core/scheduler/types.js';
-import { FakeBackend, MODEL, ScriptedScheduler, nextToken, toIds, wordOf, dispatchTo } from './fakes.js';
+import { FakeBackend, MODEL, ScriptedScheduler, expectedTokens, toIds, wordOf, dispatchTo } from './fakes.js';
 import { buildTestGateway, parseSse } from './harness.js';
 
 type Chunk = {
@@ -17,18 +17,6 @@ type Chunk = {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   prompt_token_ids?: number[];
 };
-
-/** What the fake engine generates, uninterrupted, for a prompt. */
-function expectedTokens(prompt: string, n: number): number[] {
-  const ctx = toIds(prompt);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = nextToken(ctx);
-    ctx.push(t);
-    out.push(t);
-  }
-  return out;
-}
 
 describe('gateway relay', () => {
   let gw = buildTestGateway();

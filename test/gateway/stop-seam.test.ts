@@ -1,20 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asInstanceId } from '../../src/core/ids.js';
-import { FakeBackend, MODEL, ScriptedScheduler, dispatchTo, nextToken, toIds, wordOf } from './fakes.js';
+import { FakeBackend, MODEL, ScriptedScheduler, dispatchTo, expectedTokens, wordOf } from './fakes.js';
 import { buildTestGateway, parseSse } from './harness.js';
 
 type Chunk = { choices: { delta?: { content?: string }; finish_reason: string | null; token_ids?: number[] }[] };
-
-function expectedTokens(prompt: string, n: number): number[] {
-  const ctx = toIds(prompt);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = nextToken(ctx);
-    ctx.push(t);
-    out.push(t);
-  }
-  return out;
-}
 
 /** Preempts the request once after `at` tokens and resumes it on the same instance. */
 function preemptOnceAt(at: number): ScriptedScheduler {
