@@ -475,7 +475,7 @@ const trade = result.conversationTradeoff as
 if (trade !== undefined) {
   lines.push(
     '',
-    'The conversation threshold serves both goals; QQP report half vs the conversation pairs of hard-negatives.jsonl (semantic score, guards on):',
+    'One conversation threshold governs both measurements (they cannot both meet their goal at one value); QQP report half vs the conversation pairs of hard-negatives.jsonl (semantic score, guards on):',
     '',
     '| threshold | QQP precision | QQP recall | conversation paraphrase recall | conversation false hits |',
     '| --- | --- | --- | --- | --- |',
