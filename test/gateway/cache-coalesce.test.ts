@@ -116,6 +116,18 @@ describe('gateway request coalescing', () => {
     }
   });
 
+  it('never makes an urgent request wait on a lower-priority leader: each class has its own flight', async () => {
+    const g = await gateway();
+    const { state, open } = gate(g.backends[0]!);
+    const low = g.app.inject(chat('Who wrote Hamlet?'));
+    await until(() => state.calls === 1, 'the class-0 request upstream');
+    const urgent = g.app.inject(chat('Who wrote Hamlet?', { extra: { priority: 1 } }));
+    await until(() => state.calls === 2, 'the class-1 request upstream');
+    expect(g.coalescer?.stats()).toEqual({ leaders: 2, followers: 0 });
+    open();
+    for (const r of await Promise.all([low, urgent])) expect(r.headers['x-fairway-cache']).toBe('miss');
+  });
+
   it('when the leader fails upstream, the follower still succeeds through its own upstream call', async () => {
     const g = await gateway();
     const { a, b, calls } = await leaderAndFollower(g, chat('Who wrote Hamlet?'), [1]);

@@ -21,7 +21,7 @@ export async function buildCachedGateway(cacheOverrides: Record<string, unknown>
   const clock = new ManualClock(1_000);
   const config = resolveConfig({
     tenants: [
-      { id: 'alice', weight: 1, apiKeySha256: [sha256Hex('key-alice')] },
+      { id: 'alice', weight: 1, apiKeySha256: [sha256Hex('key-alice')], maxPriority: 1 },
       { id: 'bob', weight: 1, apiKeySha256: [sha256Hex('key-bob')] },
     ],
     cache: {

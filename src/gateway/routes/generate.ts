@@ -158,14 +158,16 @@ async function handle(
     coalescer === null || deps.cache === undefined ? null : coalescableTicket(deps.cache.policy, outcome);
   let leader: Leader<CachedAnswer> | null = null;
   if (joinable !== null && coalescer !== null) {
-    const role = coalescer.lead(joinable.exactKey);
+    // Only requests of one priority class share a flight: an urgent request must not wait on a queued lower one.
+    const flightKey = `${joinable.exactKey}\u001f${priority}`;
+    const role = coalescer.lead(flightKey);
     if (role.role === 'follower') {
       const answer = await follow(role, res);
       deps.cacheMetrics?.coalesced(joinable.category, answer === null ? 'released' : 'hit');
       if (answer !== null) return replay(answer, coalescedHeaders(joinable));
       if (role.reason() === 'left') return undefined; // the client is gone: nobody to answer
       // released (leader failed or too slow): go upstream, leading the next identical requests if free
-      const again = coalescer.lead(joinable.exactKey, { join: false });
+      const again = coalescer.lead(flightKey, { join: false });
       if (again.role === 'leader') leader = again;
     } else if (role.role === 'leader') {
       leader = role;
