@@ -165,7 +165,10 @@ async function handle(
       const answer = await follow(role, res);
       deps.cacheMetrics?.coalesced(joinable.category, answer === null ? 'released' : 'hit');
       if (answer !== null) return replay(answer, coalescedHeaders(joinable));
-      if (role.reason() === 'left') return undefined; // the client is gone: nobody to answer
+      if (role.reason() === 'left') {
+        reply.hijack(); // the client is gone: nobody to answer, and nothing for fastify to send
+        return undefined;
+      }
       // released (leader failed or too slow): go upstream, leading the next identical requests if free
       const again = coalescer.lead(flightKey, { join: false });
       if (again.role === 'leader') leader = again;
