@@ -66,6 +66,18 @@ export function shapeRequest(
       },
     );
   }
+  // The relay carries text, token ids and usage; until it carries these too, refuse them rather than
+  // answer with them silently missing.
+  const unrelayed = unrelayedField(kind, body);
+  if (unrelayed !== null) {
+    throw new FairwayError(
+      'FW_ERR_VALIDATION',
+      {
+        detail: `${unrelayed.what} are not relayed by this gateway yet: send the request without \`${unrelayed.param}\``,
+      },
+      { param: unrelayed.param },
+    );
+  }
   if (kind === 'completions' && Array.isArray(body.prompt) && body.prompt.length > 1) {
     const first: unknown = (body.prompt as unknown[])[0];
     if (typeof first !== 'number') {
@@ -98,4 +110,23 @@ export function shapeRequest(
     includeUsage: streamOptions?.include_usage === true,
     returnTokenIds: body.return_token_ids === true,
   };
+}
+
+/** A requested output the gateway would drop (logprobs, tool calls), or null. */
+function unrelayedField(
+  kind: 'chat' | 'completions',
+  body: Readonly<Record<string, unknown>>,
+): { param: string; what: string } | null {
+  const asked = (v: unknown): boolean => v !== undefined && v !== null && v !== false;
+  if (kind === 'chat' && body.logprobs === true) return { param: 'logprobs', what: 'Log probabilities' };
+  if (kind === 'chat' && typeof body.top_logprobs === 'number' && body.top_logprobs > 0) {
+    return { param: 'top_logprobs', what: 'Log probabilities' };
+  }
+  if (kind === 'completions' && typeof body.logprobs === 'number')
+    return { param: 'logprobs', what: 'Log probabilities' };
+  if (asked(body.prompt_logprobs)) return { param: 'prompt_logprobs', what: 'Prompt log probabilities' };
+  if (kind === 'chat' && Array.isArray(body.tools) && body.tools.length > 0) {
+    return { param: 'tools', what: 'Tool calls' };
+  }
+  return null;
 }

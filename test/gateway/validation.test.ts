@@ -77,6 +77,30 @@ describe('gateway request validation', () => {
       param: 'n',
     },
     {
+      name: 'chat logprobs (not relayed yet, so refused rather than silently dropped)',
+      payload: JSON.stringify(chat({ logprobs: true, top_logprobs: 2 })),
+      status: 400,
+      code: 'FW_ERR_VALIDATION',
+      param: 'logprobs',
+    },
+    {
+      name: 'completions logprobs',
+      url: '/v1/completions',
+      payload: JSON.stringify({ model: MODEL, prompt: 'x', logprobs: 0 }),
+      status: 400,
+      code: 'FW_ERR_VALIDATION',
+      param: 'logprobs',
+    },
+    {
+      name: 'tools (tool calls are not relayed yet)',
+      payload: JSON.stringify(
+        chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }] }),
+      ),
+      status: 400,
+      code: 'FW_ERR_VALIDATION',
+      param: 'tools',
+    },
+    {
       name: 'a completions prompt of the wrong type',
       url: '/v1/completions',
       payload: JSON.stringify({ model: MODEL, prompt: { text: 'x' } }),
