@@ -231,6 +231,9 @@ function isMetricName(name: string): boolean {
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
+/** An instance's metrics with nothing running and nothing counted yet. */
+export const idleMetrics = (): InstanceMetrics => zeroes();
+
 function zeroes(): Record<Field, number> {
   return {
     running: 0,

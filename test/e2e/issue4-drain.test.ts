@@ -7,27 +7,25 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINE_PRESETS } from '../../src/core/engine/presets.js';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { BATCH_KEY, SchedulerWatch, startFairwayStack, type FairwayStack } from './helpers/fairway-stack.js';
+import {
+  BATCH_KEY,
+  E2E_MODEL,
+  greedyStreamBody,
+  SchedulerWatch,
+  startFairwayStack,
+  type FairwayStack,
+} from './helpers/fairway-stack.js';
 import { maxGapBetweenMs, maxGapMs, medianGapMs, openStream } from './helpers/sse-stream.js';
 import { prefillMs, round, waitUntil } from './helpers/timing.js';
 
-const MODEL = 'fairway-sim-8b';
+const MODEL = E2E_MODEL;
 const PRESET = 'llama3-8b-a100';
 const MIGRATION_INTERVAL_MS = 50;
 const SLACK_MS = 150;
 const STREAMS = 4;
 const MAX_TOKENS = 200;
 
-const body = (i: number) => ({
-  model: MODEL,
-  messages: [{ role: 'user', content: `Drain me gently, request number ${i}, and keep writing.` }],
-  max_tokens: MAX_TOKENS,
-  temperature: 0,
-  ignore_eos: true,
-  stream: true,
-  stream_options: { include_usage: true },
-  return_token_ids: true,
-});
+const body = (i: number) => greedyStreamBody(`Drain me gently, request number ${i}, and keep writing.`, MAX_TOKENS);
 
 describe('issue 4 live: draining an instance moves its requests and the streams stay unbroken', () => {
   const sims: SimServer[] = [];

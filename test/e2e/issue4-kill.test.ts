@@ -7,7 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { BATCH_KEY, startFairwayStack, type FairwayStack } from './helpers/fairway-stack.js';
+import {
+  BATCH_KEY,
+  E2E_MODEL,
+  greedyStreamBody,
+  startFairwayStack,
+  type FairwayStack,
+} from './helpers/fairway-stack.js';
 import { spawnSim, type FairwayProcess } from './helpers/fairway-process.js';
 import {
   maxGapBetweenMs,
@@ -19,20 +25,12 @@ import {
 } from './helpers/sse-stream.js';
 import { round } from './helpers/timing.js';
 
-const MODEL = 'fairway-sim-8b';
+const MODEL = E2E_MODEL;
 const PRESET = 'llama3-8b-a100';
 const MAX_TOKENS = 160;
 
-const body = (tag: string, i: number) => ({
-  model: MODEL,
-  messages: [{ role: 'user', content: `Survive the crash (${tag}), request ${i}, and keep writing.` }],
-  max_tokens: MAX_TOKENS,
-  temperature: 0,
-  ignore_eos: true,
-  stream: true,
-  stream_options: { include_usage: true },
-  return_token_ids: true,
-});
+const body = (tag: string, i: number) =>
+  greedyStreamBody(`Survive the crash (${tag}), request ${i}, and keep writing.`, MAX_TOKENS);
 
 /** Checks a stream against its uninterrupted run: complete, unbroken, identical. */
 function expectIdentical(got: StreamRecord, want: StreamRecord): void {

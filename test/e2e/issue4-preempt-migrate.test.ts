@@ -20,37 +20,22 @@ import {
   SchedulerWatch,
   adminClient,
   type AdminClient,
+  E2E_MODEL,
+  greedyStreamBody,
 } from './helpers/fairway-stack.js';
 import { spawnServeDemo, type FairwayProcess } from './helpers/fairway-process.js';
 import { maxGapMs, medianGapMs, openStream, type StreamRecord } from './helpers/sse-stream.js';
 import { prefillMs, round, simCounters, waitUntilAsync } from './helpers/timing.js';
 
-const MODEL = 'fairway-sim-8b';
+const MODEL = E2E_MODEL;
 const PRESET = 'llama3-8b-a100';
 const MIGRATION_INTERVAL_MS = 50;
 /** Event-loop, polling and HTTP slack on a shared 2-core machine. */
 const SLACK_MS = 150;
 
-const lowBody = {
-  model: MODEL,
-  messages: [{ role: 'user', content: 'Write a long, careful essay about the history of fair queueing.' }],
-  max_tokens: 260,
-  temperature: 0,
-  ignore_eos: true,
-  stream: true,
-  stream_options: { include_usage: true },
-  return_token_ids: true,
-};
+const lowBody = greedyStreamBody('Write a long, careful essay about the history of fair queueing.', 260);
 
-const highBody = (content: string, maxTokens: number) => ({
-  model: MODEL,
-  messages: [{ role: 'user', content }],
-  max_tokens: maxTokens,
-  temperature: 0,
-  ignore_eos: true,
-  stream: true,
-  return_token_ids: true,
-});
+const highBody = (content: string, maxTokens: number) => greedyStreamBody(content, maxTokens, false);
 
 /** The `fairway serve --demo` configuration (YAML is a superset of JSON). */
 const demoConfig = {

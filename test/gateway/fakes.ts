@@ -14,6 +14,7 @@ import type {
 import type { SchedDecision, SchedEvent, Scheduler, SchedulerSnapshot } from '../../src/core/scheduler/types.js';
 import type { FleetView } from '../../src/gateway/deps.js';
 import { FairwayError } from '../../src/errors.js';
+import { idleMetrics } from '../../src/backends/metrics-scraper.js';
 
 export const MODEL = 'test-model';
 
@@ -142,16 +143,7 @@ export class FakeBackend implements BackendClient {
     return Promise.resolve([{ id: MODEL, object: 'model', created: 0, owned_by: 'test', max_model_len: 4096 }]);
   }
   metrics(): Promise<InstanceMetrics> {
-    return Promise.resolve({
-      running: 0,
-      waiting: 0,
-      kvUsage: 0,
-      preemptionsTotal: 0,
-      prefixCacheQueriesTotal: 0,
-      prefixCacheHitsTotal: 0,
-      promptTokensTotal: 0,
-      generationTokensTotal: 0,
-    });
+    return Promise.resolve(idleMetrics());
   }
   health(): Promise<boolean> {
     return Promise.resolve(this.healthy);
@@ -174,9 +166,22 @@ export function fakeFleet(backends: readonly FakeBackend[]): FleetView & { failu
   };
 }
 
-/** A dispatch decision to a fake instance, streaming token progress. */
-export function dispatchTo(id: RequestId, instance: string, resume: boolean): SchedDecision {
-  return { type: 'dispatch', id, instance: asInstanceId(instance), vllmPriority: 0, streamTokens: true, resume };
+/** A dispatch decision to a fake instance, streaming token progress unless overridden. */
+export function dispatchTo(
+  id: RequestId,
+  instance: string,
+  resume: boolean,
+  over: { readonly vllmPriority?: number; readonly streamTokens?: boolean } = {},
+): SchedDecision {
+  return {
+    type: 'dispatch',
+    id,
+    instance: asInstanceId(instance),
+    vllmPriority: 0,
+    streamTokens: true,
+    resume,
+    ...over,
+  };
 }
 
 /**

@@ -73,18 +73,7 @@ describe('gateway relay', () => {
   ] as const)('forwards the scheduler vLLM priority only when configured (%s)', async (forward, expected) => {
     const a = new FakeBackend({ id: 'a' });
     const scheduler = new ScriptedScheduler((e) =>
-      e.type === 'arrive'
-        ? [
-            {
-              type: 'dispatch',
-              id: e.request.id,
-              instance: asInstanceId('a'),
-              vllmPriority: 7,
-              streamTokens: true,
-              resume: false,
-            },
-          ]
-        : [],
+      e.type === 'arrive' ? [dispatchTo(e.request.id, 'a', false, { vllmPriority: 7 })] : [],
     );
     gw = buildTestGateway({ backends: [a], scheduler, config: { scheduler: { forwardVllmPriority: forward } } });
     const res = await gw.app.inject({
@@ -166,16 +155,7 @@ describe('gateway relay', () => {
           return [];
         }
         case 'stopped':
-          return [
-            {
-              type: 'dispatch',
-              id: e.id,
-              instance: asInstanceId(migrating ? 'b' : 'a'),
-              vllmPriority: 0,
-              streamTokens: true,
-              resume: true,
-            },
-          ];
+          return [dispatchTo(e.id, migrating ? 'b' : 'a', true)];
         default:
           return [];
       }
@@ -294,16 +274,7 @@ describe('gateway relay', () => {
     const a = new FakeBackend({ id: 'a', failAfterTokens: 0 });
     const scheduler = new ScriptedScheduler((e) =>
       e.type === 'arrive' || e.type === 'interrupted'
-        ? [
-            {
-              type: 'dispatch',
-              id: e.type === 'arrive' ? e.request.id : e.id,
-              instance: asInstanceId('a'),
-              vllmPriority: 0,
-              streamTokens: true,
-              resume: e.type === 'interrupted',
-            },
-          ]
+        ? [dispatchTo(e.type === 'arrive' ? e.request.id : e.id, 'a', e.type === 'interrupted')]
         : [],
     );
     gw = buildTestGateway({ backends: [a], scheduler });

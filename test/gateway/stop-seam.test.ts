@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { asInstanceId } from '../../src/core/ids.js';
 import { FakeBackend, MODEL, ScriptedScheduler, dispatchTo, expectedTokens, wordOf } from './fakes.js';
 import { buildTestGateway, parseSse } from './harness.js';
 
@@ -14,12 +13,7 @@ function preemptOnceAt(at: number): ScriptedScheduler {
       done = true;
       return [{ type: 'preempt', id: e.id, reason: 'fairness' }];
     }
-    if (e.type === 'stopped') {
-      return [
-        { type: 'dispatch', id: e.id, instance: asInstanceId('a'), vllmPriority: 0, streamTokens: true, resume: true },
-      ];
-    }
-    return [];
+    return e.type === 'stopped' ? [dispatchTo(e.id, 'a', true)] : [];
   });
 }
 
@@ -83,18 +77,7 @@ describe('stop strings across a continuation seam', () => {
   it('leaves stop strings to vLLM when the upstream answer is one JSON body (never continued mid-text)', async () => {
     const a = new FakeBackend({ id: 'a' });
     const scheduler = new ScriptedScheduler((e) =>
-      e.type === 'arrive'
-        ? [
-            {
-              type: 'dispatch',
-              id: e.request.id,
-              instance: asInstanceId('a'),
-              vllmPriority: 0,
-              streamTokens: false,
-              resume: false,
-            },
-          ]
-        : [],
+      e.type === 'arrive' ? [dispatchTo(e.request.id, 'a', false, { streamTokens: false })] : [],
     );
     gw = buildTestGateway({ backends: [a], scheduler });
     await gw.app.inject({

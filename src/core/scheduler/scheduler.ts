@@ -191,9 +191,7 @@ class CoreScheduler implements Scheduler {
 
   #chargeOutput(rec: RequestRecord, n: number): void {
     rec.generatedTokens += n;
-    const amount = this.#vtc.chargeOutput(rec.req.tenant, n);
-    const counter = this.#vtc.counter(rec.req.tenant);
-    this.#obs.observe({ type: 'charge', tenant: rec.req.tenant, kind: 'output', tokens: n, amount, counter });
+    this.#observeCharge(rec.req.tenant, 'output', n, this.#vtc.chargeOutput(rec.req.tenant, n));
   }
 
   #finish(rec: RequestRecord, outcome: RequestOutcome): void {
@@ -352,15 +350,11 @@ class CoreScheduler implements Scheduler {
     rec.promptTokens = exactTokens;
     if (!rec.charged) return;
     const { tenant } = rec.req;
-    const amount = this.#vtc.correctPrompt(tenant, delta);
-    this.#obs.observe({
-      type: 'charge',
-      tenant,
-      kind: 'prompt',
-      tokens: delta,
-      amount,
-      counter: this.#vtc.counter(tenant),
-    });
+    this.#observeCharge(tenant, 'prompt', delta, this.#vtc.correctPrompt(tenant, delta));
+  }
+
+  #observeCharge(tenant: TenantId, kind: 'prompt' | 'output', tokens: number, amount: number): void {
+    this.#obs.observe({ type: 'charge', tenant, kind, tokens, amount, counter: this.#vtc.counter(tenant) });
   }
 
   #dispatch(rec: RequestRecord, instance: InstanceId, nowMs: number, out: SchedDecision[]): void {
@@ -381,15 +375,7 @@ class CoreScheduler implements Scheduler {
     this.#inFlightByTenant.set(tenant, (this.#inFlightByTenant.get(tenant) ?? 0) + 1);
     if (!resume) {
       rec.charged = true;
-      const amount = this.#vtc.chargePrompt(tenant, promptTokens);
-      this.#obs.observe({
-        type: 'charge',
-        tenant,
-        kind: 'prompt',
-        tokens: promptTokens,
-        amount,
-        counter: counter(tenant),
-      });
+      this.#observeCharge(tenant, 'prompt', promptTokens, this.#vtc.chargePrompt(tenant, promptTokens));
     } else {
       this.#obs.observe(recomputeFor(rec, instance, this.#opts.blockSizeTokens));
     }

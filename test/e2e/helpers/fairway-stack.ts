@@ -10,6 +10,23 @@ import { startGateway, type RunningGateway } from '../../../src/serve.js';
 import { sha256Hex } from '../../../src/gateway/tenancy.js';
 import type { SchedulerSnapshot } from '../../../src/core/scheduler/types.js';
 
+/** The model the demo simulators serve. */
+export const E2E_MODEL = 'fairway-sim-8b';
+
+/** A greedy streamed chat body that never stops early, so its text and token ids are reproducible. */
+export function greedyStreamBody(content: string, maxTokens: number, includeUsage = true) {
+  return {
+    model: E2E_MODEL,
+    messages: [{ role: 'user', content }],
+    max_tokens: maxTokens,
+    temperature: 0,
+    ignore_eos: true,
+    stream: true,
+    ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
+    return_token_ids: true,
+  };
+}
+
 export const ADMIN_KEY = 'e2e-admin-key';
 export const BATCH_KEY = 'e2e-batch-key';
 export const INTERACTIVE_KEY = 'e2e-interactive-key';
